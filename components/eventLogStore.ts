@@ -1,0 +1,139 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface EventLogStoreArgs {
+    /** Key prefix of the event logs, without slashes at either end (default `spark-events`). */
+    prefix: string;
+    /** Days after which event logs expire. */
+    retentionDays: number;
+    /** Delete the bucket and every event log on `pulumi destroy` (default false: the bucket is kept). */
+    forceDestroy: boolean;
+    /** Role of the EC2 nodes; the least-privilege event-log policy is attached to it. */
+    nodeRoleName: pulumi.Input<string>;
+    /** Prefix of `Name` tags. */
+    clusterName: string;
+}
+
+/** The bucket policy statement that refuses every request not made over TLS. */
+export function denyInsecureTransport(bucketArn: string): object {
+    return {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    };
+}
+
+/** Least privilege for Spark and the History Server: list, read, write and delete under the prefix only. */
+export function eventLogAccessPolicy(bucketArn: string, prefix: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ListEventLogs",
+                Effect: "Allow",
+                Action: ["s3:ListBucket"],
+                Resource: [bucketArn],
+                Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}/*`] } },
+            },
+            {
+                Sid: "LocateBucket",
+                Effect: "Allow",
+                Action: ["s3:GetBucketLocation"],
+                Resource: [bucketArn],
+            },
+            {
+                Sid: "ReadWriteEventLogs",
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                Resource: [`${bucketArn}/${prefix}/*`, `${bucketArn}/${prefix}`],
+            },
+        ],
+    };
+}
+
+/**
+ * The S3 side: a private, encrypted, TLS-only bucket for Spark event logs, the event-log
+ * "directory" object Spark needs before any job starts, lifecycle expiry, and an IAM policy on
+ * the node role. Nothing here waits for the cluster.
+ */
+export class EventLogStore extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    /** `s3a://<bucket>/<prefix>/`: spark.eventLog.dir and the History Server's log directory. */
+    public readonly eventLogUri: pulumi.Output<string>;
+    public readonly policyArn: pulumi.Output<string>;
+    /** The zero-byte directory object; jobs and the History Server start after it exists. */
+    public readonly prefixMarker: aws.s3.BucketObjectv2;
+
+    constructor(name: string, args: EventLogStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-platform:storage:EventLogStore", name, {}, opts);
+        const tags = { Name: `${args.clusterName}-event-logs`, "spark-platform/cluster": args.clusterName };
+
+        const bucket = new aws.s3.Bucket(`${name}-bucket`, {
+            bucketPrefix: `${args.clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 30)}-spark-events-`,
+            forceDestroy: args.forceDestroy,
+            tags,
+        }, {
+            parent: this,
+            // Without forceDestroy, destroy keeps the bucket and its logs (it leaves state, not AWS).
+            retainOnDelete: !args.forceDestroy,
+        });
+        this.bucketName = bucket.bucket;
+
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        }, { parent: bucket });
+        new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
+            bucket: bucket.id,
+            rule: { objectOwnership: "BucketOwnerEnforced" },
+        }, { parent: bucket });
+        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+            bucket: bucket.id,
+            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+        }, { parent: bucket });
+        new aws.s3.BucketPolicy(`${name}-tls-only`, {
+            bucket: bucket.id,
+            policy: bucket.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport(arn)] })),
+        }, { parent: bucket, dependsOn: [publicAccess] });
+        new aws.s3.BucketLifecycleConfiguration(`${name}-expiry`, {
+            bucket: bucket.id,
+            rules: [
+                {
+                    id: "expire-event-logs",
+                    status: "Enabled",
+                    filter: { prefix: `${args.prefix}/` },
+                    expiration: { days: args.retentionDays },
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                },
+            ],
+        }, { parent: bucket });
+
+        // Spark refuses to start when spark.eventLog.dir does not exist; on S3 that is this object.
+        this.prefixMarker = new aws.s3.BucketObjectv2(`${name}-prefix`, {
+            bucket: bucket.id,
+            key: `${args.prefix}/`,
+            content: "",
+            contentType: "application/x-directory",
+        }, { parent: bucket, retainOnDelete: !args.forceDestroy });
+
+        const policy = new aws.iam.Policy(`${name}-access`, {
+            description: `Read and write Spark event logs under ${args.prefix}/ only`,
+            policy: bucket.arn.apply((arn) => JSON.stringify(eventLogAccessPolicy(arn, args.prefix))),
+            tags,
+        }, { parent: this });
+        const attachment = new aws.iam.RolePolicyAttachment(`${name}-access`, { role: args.nodeRoleName, policyArn: policy.arn }, { parent: policy });
+        this.policyArn = policy.arn;
+
+        // Read through the directory object and the policy attachment: whoever uses the URI
+        // (History Server, jobs) starts only once the prefix exists and the nodes may use it.
+        this.eventLogUri = pulumi.all([bucket.bucket, this.prefixMarker.id, attachment.id]).apply(
+            ([b]) => `s3a://${b}/${args.prefix}/`);
+        this.registerOutputs({ bucketName: this.bucketName, eventLogUri: this.eventLogUri, policyArn: this.policyArn });
+    }
+}

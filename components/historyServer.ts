@@ -1,0 +1,49 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { historyServerObjects, historyServerName, namespace } from "../render/manifests";
+import { historyServerDefaults, historyStorePath, historyUiPort } from "../render/platform";
+import { StackConfig } from "../config";
+import { createObject, createObjects } from "./k8sObjects";
+
+export interface HistoryServerArgs {
+    provider: k8s.Provider;
+    /** `s3a://<bucket>/<prefix>/` from EventLogStore. */
+    eventLogUri: pulumi.Input<string>;
+    /** Region, retention and NodePort come from here. */
+    config: StackConfig;
+    /** Public address users open the UI on (the control plane's Elastic IP). */
+    publicIp: pulumi.Input<string>;
+    /** Namespace of the History Server (default `spark-history`). */
+    namespace?: string;
+}
+
+/** The Spark History Server, reading event logs from S3 with the nodes' instance profile. */
+export class HistoryServer extends pulumi.ComponentResource {
+    public readonly url: pulumi.Output<string>;
+    public readonly namespace: string;
+    /** Label selector of its pod, for log tails in the smoke check. */
+    public readonly selector = `app.kubernetes.io/name=${historyServerName}`;
+    public readonly nodePort: number;
+    public readonly deployment: pulumi.CustomResource;
+
+    constructor(name: string, args: HistoryServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-platform:spark:HistoryServer", name, {}, opts);
+        this.namespace = args.namespace ?? "spark-history";
+        this.nodePort = args.config.historyServerNodePort;
+        const ns = createObject(name, namespace(this.namespace), { parent: this, provider: args.provider });
+
+        const sparkDefaults = pulumi.output(args.eventLogUri).apply((uri) => historyServerDefaults(args.config, uri));
+        const objects = historyServerObjects({
+            namespace: this.namespace,
+            sparkDefaults,
+            uiPort: historyUiPort,
+            nodePort: this.nodePort,
+            storePath: historyStorePath,
+        });
+        const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: [ns] });
+        this.deployment = created.get(`Deployment/${historyServerName}`)!;
+
+        this.url = pulumi.all([args.publicIp, this.deployment.id]).apply(([ip]) => `http://${ip}:${this.nodePort}`);
+        this.registerOutputs({ url: this.url });
+    }
+}

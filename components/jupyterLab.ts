@@ -1,0 +1,70 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { StackConfig } from "../config";
+import { jupyterName, jupyterObjects } from "../render/manifests";
+import {
+    jupyterBlockManagerPort,
+    jupyterDefaults,
+    jupyterDriverMemory,
+    jupyterDriverPort,
+    jupyterStartScript,
+    shippedNotebooks,
+} from "../render/platform";
+import { jupyter } from "../versions";
+import { jupyterDataDir } from "./kubeadmCluster";
+import { createObjects } from "./k8sObjects";
+
+export interface JupyterLabArgs {
+    provider: k8s.Provider;
+    /** Job namespace from SparkOperator: the notebook's executors run there. */
+    jobNamespace: pulumi.Input<string>;
+    /** `s3a://<bucket>/<prefix>/` from EventLogStore. */
+    eventLogUri: pulumi.Input<string>;
+    config: StackConfig;
+    /** Public address users open JupyterLab on (the control plane's Elastic IP). */
+    publicIp: pulumi.Input<string>;
+    /** Kubernetes node whose disk holds the notebooks (the first worker). */
+    notebookNode: string;
+}
+
+/**
+ * JupyterLab in the job namespace, with PySpark preconfigured for client mode: the kernel is
+ * the Spark driver, executors run as pods on the cluster and connect back through a headless
+ * Service. Token login; notebooks on a persistent volume.
+ */
+export class JupyterLab extends pulumi.ComponentResource {
+    public readonly url: pulumi.Output<string>;
+    /** Login token (secret). */
+    public readonly token: pulumi.Output<string>;
+
+    constructor(name: string, args: JupyterLabArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-platform:spark:JupyterLab", name, {}, opts);
+        const cfg = args.config;
+
+        const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
+        this.token = pulumi.secret(token.result);
+
+        // The namespace is known from config; reading it from SparkOperator orders this after the operator.
+        const sparkDefaults = pulumi.all([args.eventLogUri, args.jobNamespace]).apply(([uri, ns]) => jupyterDefaults(cfg, uri, ns));
+        const objects = jupyterObjects({
+            namespace: cfg.jobNamespace,
+            sparkDefaults,
+            startScript: jupyterStartScript(),
+            notebooks: shippedNotebooks(),
+            token: this.token,
+            nodePort: cfg.jupyterNodePort,
+            driverPort: jupyterDriverPort,
+            blockManagerPort: jupyterBlockManagerPort,
+            nodeName: args.notebookNode,
+            dataDir: jupyterDataDir,
+            jupyterlabVersion: jupyter.jupyterlab,
+            driverMemory: jupyterDriverMemory,
+        });
+        const created = createObjects(name, objects, { parent: this, provider: args.provider });
+        const deployment = created.get(`Deployment/${jupyterName}`)!;
+
+        this.url = pulumi.all([args.publicIp, deployment.id]).apply(([ip]) => `http://${ip}:${cfg.jupyterNodePort}/lab`);
+        this.registerOutputs({ url: this.url, token: this.token });
+    }
+}

@@ -1,0 +1,47 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { K8sObject } from "../render/manifests";
+
+type Constructor = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+
+const kinds: Record<string, Constructor> = {
+    "v1/Namespace": k8s.core.v1.Namespace,
+    "v1/ConfigMap": k8s.core.v1.ConfigMap,
+    "v1/Secret": k8s.core.v1.Secret,
+    "v1/Service": k8s.core.v1.Service,
+    "v1/ServiceAccount": k8s.core.v1.ServiceAccount,
+    "v1/PersistentVolume": k8s.core.v1.PersistentVolume,
+    "v1/PersistentVolumeClaim": k8s.core.v1.PersistentVolumeClaim,
+    "apps/v1/Deployment": k8s.apps.v1.Deployment,
+    "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
+    "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
+};
+
+/**
+ * Creates one Kubernetes object from its rendered form, as the typed resource of its kind
+ * (custom resources such as SparkApplication as CustomResource). The Pulumi name is
+ * `<prefix>-<kind>-<name>`, so two components never collide.
+ */
+export function createObject(prefix: string, obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+    const name = `${prefix}-${obj.kind.toLowerCase()}-${obj.metadata.name}`;
+    const ctor = kinds[`${obj.apiVersion}/${obj.kind}`];
+    return ctor ? new ctor(name, obj, opts) : new k8s.apiextensions.CustomResource(name, obj as k8s.apiextensions.CustomResourceArgs, opts);
+}
+
+/** Creates objects in order, each after the previous ones of the kinds it needs (ConfigMaps, Secrets, RBAC, PVCs). */
+export function createObjects(
+    prefix: string,
+    objs: K8sObject[],
+    opts: { provider: pulumi.ProviderResource; parent: pulumi.Resource; dependsOn?: pulumi.Resource[] },
+): Map<string, pulumi.CustomResource> {
+    const created = new Map<string, pulumi.CustomResource>();
+    const supporting: pulumi.CustomResource[] = [];
+    const before = opts.dependsOn ?? [];
+    for (const obj of objs) {
+        const workload = obj.kind === "Deployment";
+        const r = createObject(prefix, obj, { ...opts, dependsOn: workload ? [...before, ...supporting] : before });
+        if (!workload && obj.kind !== "Service") supporting.push(r);
+        created.set(`${obj.kind}/${obj.metadata.name}`, r);
+    }
+    return created;
+}

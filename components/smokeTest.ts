@@ -1,0 +1,80 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../config";
+import { smokeApplication } from "../render/manifests";
+import { jobSparkConf, smokeApplicationName } from "../render/platform";
+import { createObject } from "./k8sObjects";
+import { HistoryServer } from "./historyServer";
+import { KubeadmCluster } from "./kubeadmCluster";
+import { NodeInfo } from "./clusterNodes";
+
+export interface SmokeTestArgs {
+    config: StackConfig;
+    cluster: KubeadmCluster;
+    controlPlane: NodeInfo;
+    provider: k8s.Provider;
+    /** Job namespace from SparkOperator (read after the operator's release is up). */
+    jobNamespace: pulumi.Input<string>;
+    serviceAccount: string;
+    eventLogUri: pulumi.Input<string>;
+    historyServer: HistoryServer;
+}
+
+/** What the self-check found: the smoke application and where to see it. */
+export interface SmokeTestResult {
+    applicationId: string;
+    name: string;
+    durationMs: number;
+    historyUrl: string;
+}
+
+/** How long the smoke job and its listing in the History Server may take. */
+const smokeTimeoutSeconds = 900;
+
+/**
+ * The platform checks itself: a SparkApplication (Pi in Python, from the image's examples)
+ * runs through the operator with event logs to S3; `pulumi up` then waits until it completed
+ * and the History Server lists it, and fails with the driver's or the History Server's log tail.
+ */
+export class SmokeTest extends pulumi.ComponentResource {
+    public readonly result: pulumi.Output<SmokeTestResult>;
+
+    constructor(name: string, args: SmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-platform:spark:SmokeTest", name, {}, opts);
+        const cfg = args.config;
+
+        const sparkConf = pulumi.output(args.eventLogUri).apply((uri) => jobSparkConf(cfg, uri));
+        const app = createObject(name, smokeApplication({
+            name: smokeApplicationName,
+            namespace: cfg.jobNamespace,
+            serviceAccount: args.serviceAccount,
+            sparkConf,
+            partitions: 10,
+        }), { parent: this, provider: args.provider, dependsOn: [args.historyServer.deployment] });
+
+        const check = args.cluster.run(`${name}-check`, args.controlPlane, "smoke-check", {
+            NAMESPACE: args.jobNamespace,
+            APP_NAME: smokeApplicationName,
+            HISTORY_URL: `http://127.0.0.1:${args.historyServer.nodePort}`,
+            HISTORY_NAMESPACE: args.historyServer.namespace,
+            HISTORY_SELECTOR: args.historyServer.selector,
+            TIMEOUT_SECONDS: String(smokeTimeoutSeconds),
+        }, { triggers: [app.id], dependsOn: [app], parent: this });
+
+        this.result = check.stdout.apply((out) => parseSmokeResult(out));
+        this.registerOutputs({ result: this.result });
+    }
+}
+
+/** The last line of scripts/smoke-check.sh's stdout is one JSON object. */
+export function parseSmokeResult(stdout: string | undefined): SmokeTestResult {
+    const line = (stdout ?? "").trim().split("\n").pop() ?? "";
+    try {
+        const r = JSON.parse(line);
+        if (typeof r.applicationId === "string") return r as SmokeTestResult;
+    } catch {
+        // fall through to the error below
+    }
+    throw new Error(`the smoke check printed no result line; its output was:\n${stdout ?? "(none)"}`);
+}

@@ -1,0 +1,50 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { sparkOperatorValues, sparkServiceAccount } from "../render/helmValues";
+import { namespace } from "../render/manifests";
+import { sparkOperator } from "../versions";
+import { createObject } from "./k8sObjects";
+
+export interface SparkOperatorArgs {
+    /** Provider of the cluster (from KubeadmCluster). */
+    provider: k8s.Provider;
+    /** Namespace where SparkApplications and notebook executors run (default `spark-jobs`). */
+    jobNamespace: string;
+    /** Namespace of the operator itself (default `spark-operator`). */
+    operatorNamespace?: string;
+}
+
+/**
+ * The Kubeflow Spark Operator from its pinned Helm chart, with the webhook and metrics on, and
+ * the job namespace in which the chart creates the `spark` service account and its RBAC.
+ */
+export class SparkOperator extends pulumi.ComponentResource {
+    public readonly jobNamespace: pulumi.Output<string>;
+    public readonly serviceAccount: string;
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: SparkOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("spark-platform:spark:SparkOperator", name, {}, opts);
+        const childOpts = { parent: this, provider: args.provider };
+
+        const jobNs = createObject(name, namespace(args.jobNamespace), childOpts) as k8s.core.v1.Namespace;
+        const operatorNs = createObject(name, namespace(args.operatorNamespace ?? "spark-operator"), childOpts) as k8s.core.v1.Namespace;
+
+        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+            name: "spark-operator",
+            chart: sparkOperator.chart,
+            version: sparkOperator.version,
+            repositoryOpts: { repo: sparkOperator.repository },
+            namespace: operatorNs.metadata.name,
+            values: sparkOperatorValues(args.jobNamespace),
+            // Wait for the controller and the webhook: SparkApplications are refused until both run.
+            skipAwait: false,
+            timeout: 600,
+        }, { ...childOpts, dependsOn: [jobNs] });
+
+        this.serviceAccount = sparkServiceAccount;
+        // Read through the release: users of the namespace wait until the operator serves it.
+        this.jobNamespace = pulumi.all([jobNs.metadata.name, this.release.status]).apply(([ns]) => ns);
+        this.registerOutputs({ jobNamespace: this.jobNamespace, release: this.release.status });
+    }
+}

@@ -1,0 +1,417 @@
+import * as pulumi from "@pulumi/pulumi";
+import { defaultKubernetesMinor, KubernetesMinor, supportedKubernetesMinors, ubuntuReleases } from "./versions";
+
+/** The project's config namespace: `pulumi config set spark-on-k8s:<key> <value>`. */
+export const configNamespace = "spark-on-k8s";
+
+/** vCPUs and memory of the x86_64 instance types this program sizes Spark executors for. */
+export const instanceTypes: Record<string, { vcpu: number; memoryGiB: number }> = {
+    "t2.large": { vcpu: 2, memoryGiB: 8 },
+    "t2.xlarge": { vcpu: 4, memoryGiB: 16 },
+    "t2.2xlarge": { vcpu: 8, memoryGiB: 32 },
+    "t3.large": { vcpu: 2, memoryGiB: 8 },
+    "t3.xlarge": { vcpu: 4, memoryGiB: 16 },
+    "t3.2xlarge": { vcpu: 8, memoryGiB: 32 },
+    "t3a.large": { vcpu: 2, memoryGiB: 8 },
+    "t3a.xlarge": { vcpu: 4, memoryGiB: 16 },
+    "t3a.2xlarge": { vcpu: 8, memoryGiB: 32 },
+    "m5.large": { vcpu: 2, memoryGiB: 8 },
+    "m5.xlarge": { vcpu: 4, memoryGiB: 16 },
+    "m5.2xlarge": { vcpu: 8, memoryGiB: 32 },
+    "m6i.large": { vcpu: 2, memoryGiB: 8 },
+    "m6i.xlarge": { vcpu: 4, memoryGiB: 16 },
+    "m6i.2xlarge": { vcpu: 8, memoryGiB: 32 },
+    "m6i.4xlarge": { vcpu: 16, memoryGiB: 64 },
+    "m7i.large": { vcpu: 2, memoryGiB: 8 },
+    "m7i.xlarge": { vcpu: 4, memoryGiB: 16 },
+    "m7i.2xlarge": { vcpu: 8, memoryGiB: 32 },
+    "m7i-flex.large": { vcpu: 2, memoryGiB: 8 },
+    "m7i-flex.xlarge": { vcpu: 4, memoryGiB: 16 },
+    "m7i-flex.2xlarge": { vcpu: 8, memoryGiB: 32 },
+    "r6i.large": { vcpu: 2, memoryGiB: 16 },
+    "r6i.xlarge": { vcpu: 4, memoryGiB: 32 },
+    "r6i.2xlarge": { vcpu: 8, memoryGiB: 64 },
+    "c6i.xlarge": { vcpu: 4, memoryGiB: 8 },
+    "c6i.2xlarge": { vcpu: 8, memoryGiB: 16 },
+};
+
+export const volumeTypes = ["gp2", "gp3", "io1", "io2", "st1", "sc1"] as const;
+export type VolumeType = (typeof volumeTypes)[number];
+
+/** The validated, typed configuration of one stack; produced once by `validateConfig`. */
+export interface StackConfig {
+    region: string;
+    /** CIDRs allowed to reach SSH, the Kubernetes API and the NodePorts. */
+    allowedCidrs: string[];
+    allowOpenIngress: boolean;
+    controlPlaneInstanceType: string;
+    workerInstanceType: string;
+    workerCount: number;
+    spotWorkers: boolean;
+    rootVolumeSizeGb: number;
+    rootVolumeType: VolumeType;
+    ubuntuRelease: string;
+    amiId?: string;
+    vpcId?: string;
+    subnetId?: string;
+    vpcCidr: string;
+    subnetCidr: string;
+    availabilityZone?: string;
+    sshPublicKey?: string;
+    kubernetesVersion: KubernetesMinor;
+    podCidr: string;
+    serviceCidr: string;
+    jobNamespace: string;
+    eventLogPrefix: string;
+    eventLogRetentionDays: number;
+    forceDestroyEventLogs: boolean;
+    historyServerNodePort: number;
+    jupyterNodePort: number;
+    smokeTest: boolean;
+}
+
+/** Config as read from the stack, before validation: every value may be missing or wrong. */
+export type RawConfig = { [K in keyof StackConfig]?: unknown };
+
+export const defaults = {
+    allowOpenIngress: false,
+    controlPlaneInstanceType: "t3.xlarge",
+    workerInstanceType: "t3.xlarge",
+    workerCount: 2,
+    spotWorkers: false,
+    rootVolumeSizeGb: 50,
+    rootVolumeType: "gp3",
+    ubuntuRelease: "22.04",
+    vpcCidr: "10.20.0.0/16",
+    subnetCidr: "10.20.1.0/24",
+    kubernetesVersion: defaultKubernetesMinor,
+    podCidr: "10.244.0.0/16",
+    serviceCidr: "10.96.0.0/12",
+    jobNamespace: "spark-jobs",
+    eventLogPrefix: "spark-events",
+    eventLogRetentionDays: 30,
+    forceDestroyEventLogs: false,
+    historyServerNodePort: 30080,
+    jupyterNodePort: 30088,
+    smokeTest: true,
+} satisfies Partial<StackConfig>;
+
+/** Thrown by `validateConfig` with every problem found, one per line. */
+export class ConfigError extends Error {
+    constructor(public readonly problems: string[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+interface Cidr {
+    family: 4 | 6;
+    prefix: number;
+    /** Network address as a bigint, host bits cleared. */
+    network: bigint;
+}
+
+export function parseCidr(text: string): Cidr | undefined {
+    const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
+    if (!m) return undefined;
+    const prefix = Number(m[2]);
+    const v4 = parseIpv4(m[1]);
+    if (v4 !== undefined) {
+        if (prefix > 32) return undefined;
+        return { family: 4, prefix, network: v4 & maskOf(32, prefix) };
+    }
+    const v6 = parseIpv6(m[1]);
+    if (v6 !== undefined) {
+        if (prefix > 128) return undefined;
+        return { family: 6, prefix, network: v6 & maskOf(128, prefix) };
+    }
+    return undefined;
+}
+
+function maskOf(bits: number, prefix: number): bigint {
+    return ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
+}
+
+function parseIpv4(text: string): bigint | undefined {
+    const parts = text.split(".");
+    if (parts.length !== 4) return undefined;
+    let value = 0n;
+    for (const p of parts) {
+        if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
+        value = (value << 8n) | BigInt(Number(p));
+    }
+    return value;
+}
+
+function parseIpv6(text: string): bigint | undefined {
+    if (!/^[0-9a-fA-F:]+$/.test(text) || text.split("::").length > 2) return undefined;
+    const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+    const headParts = head ? head.split(":") : [];
+    const tailParts = tail ? tail.split(":") : [];
+    const missing = 8 - headParts.length - tailParts.length;
+    if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
+    const groups = [...headParts, ...Array(tail === undefined ? 0 : missing).fill("0"), ...tailParts];
+    let value = 0n;
+    for (const g of groups) {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+        value = (value << 16n) | BigInt(parseInt(g, 16));
+    }
+    return value;
+}
+
+/** True when two IPv4 CIDRs share any address. */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+    if (a.family !== b.family) return false;
+    const bits = a.family === 4 ? 32 : 128;
+    const prefix = Math.min(a.prefix, b.prefix);
+    const mask = maskOf(bits, prefix);
+    return (a.network & mask) === (b.network & mask);
+}
+
+function isOpenCidr(c: Cidr): boolean {
+    return c.prefix === 0;
+}
+
+/**
+ * Validates raw stack config into a `StackConfig`. Every problem is collected and reported
+ * together, each naming the key, the value given and what is expected.
+ */
+export function validateConfig(raw: RawConfig): StackConfig {
+    const problems: string[] = [];
+    const key = (k: string) => `${configNamespace}:${k}`;
+    const show = (v: unknown) => JSON.stringify(v);
+
+    function str<K extends keyof StackConfig>(k: K, fallback?: string): string | undefined {
+        const v = raw[k];
+        if (v === undefined || v === null || v === "") return fallback;
+        if (typeof v !== "string") {
+            problems.push(`${key(k)} is ${show(v)}; expected a string.`);
+            return fallback;
+        }
+        return v;
+    }
+    function bool<K extends keyof StackConfig>(k: K, fallback: boolean): boolean {
+        const v = raw[k];
+        if (v === undefined || v === null || v === "") return fallback;
+        if (typeof v === "boolean") return v;
+        if (v === "true" || v === "false") return v === "true";
+        problems.push(`${key(k)} is ${show(v)}; expected true or false.`);
+        return fallback;
+    }
+    function int<K extends keyof StackConfig>(k: K, fallback: number, min: number, max: number): number {
+        const v = raw[k];
+        if (v === undefined || v === null || v === "") return fallback;
+        const n = typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+        if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+            problems.push(`${key(k)} is ${show(v)}; expected a whole number from ${min} to ${max}.`);
+            return fallback;
+        }
+        return n;
+    }
+    function cidr<K extends keyof StackConfig>(k: K, value: string): Cidr | undefined {
+        const c = parseCidr(value);
+        if (!c) problems.push(`${key(k)} is ${show(value)}; expected a CIDR such as 10.0.0.0/16.`);
+        return c;
+    }
+    function instanceType<K extends keyof StackConfig>(k: K, fallback: string): string {
+        const t = str(k, fallback) ?? fallback;
+        const spec = instanceTypes[t];
+        if (!spec) {
+            problems.push(
+                `${key(k)} is ${show(t)}; expected an x86_64 instance type this program sizes Spark for: ` +
+                    `${Object.keys(instanceTypes).join(", ")}.`,
+            );
+        } else if (spec.vcpu < 2) {
+            problems.push(`${key(k)} is ${show(t)}; kubeadm needs at least 2 vCPUs per node.`);
+        }
+        return t;
+    }
+
+    const region = str("region");
+    if (!region) {
+        problems.push(`aws:region is not set; run \`pulumi config set aws:region ap-northeast-2\` (or your region).`);
+    } else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
+        problems.push(`aws:region is ${show(region)}; expected an AWS region such as ap-northeast-2.`);
+    }
+
+    const allowOpenIngress = bool("allowOpenIngress", defaults.allowOpenIngress);
+    const allowedCidrs: string[] = [];
+    const rawAllowed = raw.allowedCidrs;
+    if (rawAllowed === undefined || rawAllowed === null || rawAllowed === "") {
+        problems.push(
+            `${key("allowedCidrs")} is not set; it is required: the CIDRs allowed to reach SSH, the Kubernetes API ` +
+                `and the NodePorts, e.g. \`pulumi config set --path 'allowedCidrs[0]' 203.0.113.7/32\` (your IP: curl -s https://checkip.amazonaws.com).`,
+        );
+    } else if (!Array.isArray(rawAllowed) || rawAllowed.length === 0) {
+        problems.push(`${key("allowedCidrs")} is ${show(rawAllowed)}; expected a non-empty list of CIDRs.`);
+    } else {
+        for (const entry of rawAllowed) {
+            const c = typeof entry === "string" ? parseCidr(entry) : undefined;
+            if (!c) {
+                problems.push(`${key("allowedCidrs")} has ${show(entry)}; expected a CIDR such as 203.0.113.7/32.`);
+            } else if (isOpenCidr(c) && !allowOpenIngress) {
+                problems.push(
+                    `${key("allowedCidrs")} has ${show(entry)}, which opens SSH, the Kubernetes API and the NodePorts ` +
+                        `to the whole internet; use your own address range, or set ${key("allowOpenIngress")} true to accept that risk.`,
+                );
+            } else {
+                allowedCidrs.push(entry as string);
+            }
+        }
+    }
+
+    const controlPlaneInstanceType = instanceType("controlPlaneInstanceType", defaults.controlPlaneInstanceType);
+    const workerInstanceType = instanceType("workerInstanceType", defaults.workerInstanceType);
+    const workerCount = int("workerCount", defaults.workerCount, 1, 50);
+    const spotWorkers = bool("spotWorkers", defaults.spotWorkers);
+    const rootVolumeSizeGb = int("rootVolumeSizeGb", defaults.rootVolumeSizeGb, 20, 16384);
+
+    const rootVolumeType = str("rootVolumeType", defaults.rootVolumeType) as VolumeType;
+    if (!volumeTypes.includes(rootVolumeType)) {
+        problems.push(`${key("rootVolumeType")} is ${show(rootVolumeType)}; expected one of ${volumeTypes.join(", ")}.`);
+    }
+
+    const ubuntuRelease = str("ubuntuRelease", defaults.ubuntuRelease) ?? defaults.ubuntuRelease;
+    if (!ubuntuReleases[ubuntuRelease]) {
+        problems.push(`${key("ubuntuRelease")} is ${show(ubuntuRelease)}; expected one of ${Object.keys(ubuntuReleases).join(", ")}.`);
+    }
+
+    const amiId = str("amiId");
+    if (amiId !== undefined && !/^ami-[0-9a-f]{8,17}$/.test(amiId)) {
+        problems.push(`${key("amiId")} is ${show(amiId)}; expected an AMI ID such as ami-0123456789abcdef0.`);
+    }
+
+    const vpcId = str("vpcId");
+    const subnetId = str("subnetId");
+    if ((vpcId === undefined) !== (subnetId === undefined)) {
+        problems.push(
+            `${key("vpcId")} and ${key("subnetId")} go together: set both to use an existing public subnet, or neither to create a VPC.`,
+        );
+    }
+    if (vpcId !== undefined && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) {
+        problems.push(`${key("vpcId")} is ${show(vpcId)}; expected a VPC ID such as vpc-0123456789abcdef0.`);
+    }
+    if (subnetId !== undefined && !/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) {
+        problems.push(`${key("subnetId")} is ${show(subnetId)}; expected a subnet ID such as subnet-0123456789abcdef0.`);
+    }
+
+    const vpcCidr = str("vpcCidr", defaults.vpcCidr) ?? defaults.vpcCidr;
+    const subnetCidr = str("subnetCidr", defaults.subnetCidr) ?? defaults.subnetCidr;
+    const podCidr = str("podCidr", defaults.podCidr) ?? defaults.podCidr;
+    const serviceCidr = str("serviceCidr", defaults.serviceCidr) ?? defaults.serviceCidr;
+    const vpc = cidr("vpcCidr", vpcCidr);
+    const subnet = cidr("subnetCidr", subnetCidr);
+    const pods = cidr("podCidr", podCidr);
+    const services = cidr("serviceCidr", serviceCidr);
+    if (vpc && subnet && !(cidrsOverlap(vpc, subnet) && subnet.prefix >= vpc.prefix)) {
+        problems.push(`${key("subnetCidr")} is ${show(subnetCidr)}; expected a range inside ${key("vpcCidr")} ${show(vpcCidr)}.`);
+    }
+    for (const [k, c, v] of [["vpcCidr", vpc, vpcCidr], ["serviceCidr", services, serviceCidr]] as const) {
+        if (pods && c && cidrsOverlap(pods, c)) {
+            problems.push(`${key("podCidr")} ${show(podCidr)} overlaps ${key(k)} ${show(v)}; pick ranges that do not overlap.`);
+        }
+    }
+
+    const availabilityZone = str("availabilityZone");
+    if (availabilityZone !== undefined && region && !availabilityZone.startsWith(region)) {
+        problems.push(`${key("availabilityZone")} is ${show(availabilityZone)}; expected a zone of ${region}, such as ${region}a.`);
+    }
+
+    const sshPublicKey = str("sshPublicKey");
+    if (sshPublicKey !== undefined && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/.test(sshPublicKey.trim())) {
+        problems.push(`${key("sshPublicKey")} does not look like an OpenSSH public key; expected a line such as "ssh-ed25519 AAAA... you@host".`);
+    }
+
+    const kubernetesVersion = (str("kubernetesVersion", defaults.kubernetesVersion) ?? defaults.kubernetesVersion) as KubernetesMinor;
+    if (!supportedKubernetesMinors.includes(kubernetesVersion)) {
+        problems.push(
+            `${key("kubernetesVersion")} is ${show(kubernetesVersion)}; expected a supported Kubernetes minor: ${supportedKubernetesMinors.join(", ")}.`,
+        );
+    }
+
+    const jobNamespace = str("jobNamespace", defaults.jobNamespace) ?? defaults.jobNamespace;
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(jobNamespace) || jobNamespace.startsWith("kube-")) {
+        problems.push(
+            `${key("jobNamespace")} is ${show(jobNamespace)}; expected a Kubernetes namespace name (lowercase letters, digits, '-', not kube-*).`,
+        );
+    }
+
+    const eventLogPrefix = str("eventLogPrefix", defaults.eventLogPrefix) ?? defaults.eventLogPrefix;
+    if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(eventLogPrefix)) {
+        problems.push(
+            `${key("eventLogPrefix")} is ${show(eventLogPrefix)}; expected an S3 key prefix without leading or trailing '/', such as spark-events.`,
+        );
+    }
+    const eventLogRetentionDays = int("eventLogRetentionDays", defaults.eventLogRetentionDays, 1, 3650);
+    const forceDestroyEventLogs = bool("forceDestroyEventLogs", defaults.forceDestroyEventLogs);
+
+    const historyServerNodePort = int("historyServerNodePort", defaults.historyServerNodePort, 30000, 32767);
+    const jupyterNodePort = int("jupyterNodePort", defaults.jupyterNodePort, 30000, 32767);
+    if (historyServerNodePort === jupyterNodePort) {
+        problems.push(`${key("historyServerNodePort")} and ${key("jupyterNodePort")} are both ${historyServerNodePort}; expected two different ports.`);
+    }
+    const smokeTest = bool("smokeTest", defaults.smokeTest);
+
+    if (problems.length > 0) throw new ConfigError(problems);
+
+    return {
+        region: region!,
+        allowedCidrs,
+        allowOpenIngress,
+        controlPlaneInstanceType,
+        workerInstanceType,
+        workerCount,
+        spotWorkers,
+        rootVolumeSizeGb,
+        rootVolumeType,
+        ubuntuRelease,
+        amiId,
+        vpcId,
+        subnetId,
+        vpcCidr,
+        subnetCidr,
+        availabilityZone,
+        sshPublicKey: sshPublicKey?.trim(),
+        kubernetesVersion,
+        podCidr,
+        serviceCidr,
+        jobNamespace,
+        eventLogPrefix,
+        eventLogRetentionDays,
+        forceDestroyEventLogs,
+        historyServerNodePort,
+        jupyterNodePort,
+        smokeTest,
+    };
+}
+
+const rawKeys: (keyof StackConfig)[] = [
+    "allowedCidrs", "allowOpenIngress", "controlPlaneInstanceType", "workerInstanceType", "workerCount",
+    "spotWorkers", "rootVolumeSizeGb", "rootVolumeType", "ubuntuRelease", "amiId", "vpcId", "subnetId",
+    "vpcCidr", "subnetCidr", "availabilityZone", "sshPublicKey", "kubernetesVersion", "podCidr",
+    "serviceCidr", "jobNamespace", "eventLogPrefix", "eventLogRetentionDays", "forceDestroyEventLogs",
+    "historyServerNodePort", "jupyterNodePort", "smokeTest",
+];
+
+/** Reads this stack's config (`Pulumi.<stack>.yaml`) and validates it. */
+export function loadConfig(): StackConfig {
+    const cfg = new pulumi.Config(configNamespace);
+    const raw: RawConfig = { region: new pulumi.Config("aws").get("region") };
+    for (const k of rawKeys) {
+        const text = cfg.get(k);
+        if (text === undefined) continue;
+        raw[k] = k === "allowedCidrs" ? parseJsonList(text) : text;
+    }
+    return validateConfig(raw);
+}
+
+function parseJsonList(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}

@@ -1,0 +1,173 @@
+import { spark } from "../versions";
+
+/** A Spark configuration: key to value, rendered as spark-defaults.conf or a SparkApplication's sparkConf. */
+export type SparkConf = Record<string, string>;
+
+/** Where every node keeps the S3A jars (downloaded and checksummed by scripts/prepare-node.sh). */
+export const s3aJarsDir = "/opt/spark-s3a/jars";
+/** Name of the hostPath volume that mounts the S3A jars into Spark pods. */
+export const s3aJarsVolume = "s3a-jars";
+
+export interface EventLogArgs {
+    /** `s3a://<bucket>/<prefix>/` */
+    eventLogUri: string;
+    region: string;
+}
+
+/** Event-log settings shared by jobs and notebooks; chosen by the History Server benchmark (bench/). */
+export const eventLogSettings = {
+    rolling: true,
+    /** Rolled files let the History Server replay a long application in pieces. */
+    rollingMaxFileSize: "16m",
+    compress: true,
+    codec: "zstd",
+} as const;
+
+/** S3 access through the node's instance profile (IMDSv2, hop limit 2) and the S3A jars on the classpath. */
+export function s3aConf(region: string): SparkConf {
+    return {
+        "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider",
+        "spark.hadoop.fs.s3a.endpoint.region": region,
+        "spark.hadoop.fs.s3a.fast.upload": "true",
+    };
+}
+
+function eventLogConf(args: EventLogArgs): SparkConf {
+    return {
+        "spark.eventLog.enabled": "true",
+        "spark.eventLog.dir": args.eventLogUri,
+        "spark.eventLog.rolling.enabled": String(eventLogSettings.rolling),
+        "spark.eventLog.rolling.maxFileSize": eventLogSettings.rollingMaxFileSize,
+        "spark.eventLog.compress": String(eventLogSettings.compress),
+        "spark.eventLog.compression.codec": eventLogSettings.codec,
+    };
+}
+
+/** Mount the node's S3A jar folder into driver and executor pods and put it on both classpaths. */
+function s3aJarsConf(roles: ("driver" | "executor")[]): SparkConf {
+    const conf: SparkConf = {};
+    for (const role of roles) {
+        const prefix = `spark.kubernetes.${role}.volumes.hostPath.${s3aJarsVolume}`;
+        conf[`${prefix}.mount.path`] = s3aJarsDir;
+        conf[`${prefix}.mount.readOnly`] = "true";
+        conf[`${prefix}.options.path`] = s3aJarsDir;
+        conf[`${prefix}.options.type`] = "Directory";
+    }
+    conf["spark.driver.extraClassPath"] = `${s3aJarsDir}/*`;
+    conf["spark.executor.extraClassPath"] = `${s3aJarsDir}/*`;
+    return conf;
+}
+
+/**
+ * Spark settings for every SparkApplication in the job namespace (the smoke test uses exactly
+ * these; users copy them from `npm run render` or the `sparkJobConf` output).
+ */
+export function jobsConf(args: EventLogArgs): SparkConf {
+    return {
+        ...eventLogConf(args),
+        ...s3aConf(args.region),
+        ...s3aJarsConf(["driver", "executor"]),
+        // The operator resolves spark.jars.packages in its own pod, where ~/.ivy2 is read-only.
+        "spark.jars.ivy": "/tmp/.ivy2",
+        "spark.kubernetes.executor.deleteOnTermination": "true",
+    };
+}
+
+export interface HistoryServerConfArgs extends EventLogArgs {
+    retentionDays: number;
+    uiPort: number;
+    /** Local store for parsed applications: restarts and reopened pages skip replaying event logs. */
+    storePath: string;
+}
+
+/** spark-defaults.conf of the History Server; tuned values come from bench/results.md. */
+export function historyServerConf(args: HistoryServerConfArgs): SparkConf {
+    return {
+        "spark.history.fs.logDirectory": args.eventLogUri,
+        "spark.history.ui.port": String(args.uiPort),
+        "spark.history.fs.update.interval": "5s",
+        "spark.history.fs.numReplayThreads": "4",
+        "spark.history.store.path": args.storePath,
+        "spark.history.store.hybridStore.enabled": "true",
+        "spark.history.retainedApplications": "50",
+        "spark.history.fs.eventLog.rolling.maxFilesToRetain": "10",
+        "spark.history.fs.cleaner.enabled": "true",
+        "spark.history.fs.cleaner.maxAge": `${args.retentionDays}d`,
+        "spark.history.fs.cleaner.interval": "1d",
+        ...s3aConf(args.region),
+    };
+}
+
+export interface ExecutorSizing {
+    instances: number;
+    cores: number;
+    /** JVM heap, e.g. "5g"; the pod asks for this plus Spark's memory overhead. */
+    memory: string;
+    /** CPU the pod requests, a little under `cores` so system daemons still fit. */
+    requestCores: string;
+}
+
+/**
+ * One executor per worker, using about half of the machine: the rest leaves room for the
+ * kubelet, CNI and kube-proxy, the History Server, the notebook's driver and a SparkApplication's
+ * driver on the same nodes. Memory = 50% of the node, less Spark's 10% overhead.
+ */
+export function executorSizing(node: { vcpu: number; memoryGiB: number }, workerCount: number): ExecutorSizing {
+    const cores = Math.max(1, Math.floor(node.vcpu / 2));
+    const memoryGiB = Math.max(1, Math.floor((node.memoryGiB * 0.5) / 1.1));
+    return {
+        instances: workerCount,
+        cores,
+        memory: `${memoryGiB}g`,
+        requestCores: `${cores * 1000 - 200}m`,
+    };
+}
+
+export interface JupyterConfArgs extends EventLogArgs {
+    namespace: string;
+    /** DNS name of the headless Service in front of the notebook pod: executors connect back to it. */
+    driverHost: string;
+    driverPort: number;
+    blockManagerPort: number;
+    executors: ExecutorSizing;
+    /** Driver memory of the notebook kernel's JVM. */
+    driverMemory: string;
+}
+
+/** spark-defaults.conf of the notebook kernels: client mode, executors as pods in the job namespace. */
+export function jupyterConf(args: JupyterConfArgs): SparkConf {
+    return {
+        "spark.master": "k8s://https://kubernetes.default.svc",
+        "spark.submit.deployMode": "client",
+        "spark.kubernetes.namespace": args.namespace,
+        "spark.kubernetes.container.image": spark.image,
+        "spark.kubernetes.container.image.pullPolicy": "IfNotPresent",
+        "spark.driver.host": args.driverHost,
+        "spark.driver.bindAddress": "0.0.0.0",
+        "spark.driver.port": String(args.driverPort),
+        "spark.driver.blockManager.port": String(args.blockManagerPort),
+        "spark.driver.memory": args.driverMemory,
+        "spark.executor.instances": String(args.executors.instances),
+        "spark.executor.cores": String(args.executors.cores),
+        "spark.executor.memory": args.executors.memory,
+        "spark.kubernetes.executor.request.cores": args.executors.requestCores,
+        "spark.dynamicAllocation.enabled": "false",
+        "spark.pyspark.python": "python3",
+        "spark.pyspark.driver.python": "python3",
+        ...eventLogConf(args),
+        ...s3aConf(args.region),
+        ...s3aJarsConf(["executor"]),
+        "spark.kubernetes.executor.deleteOnTermination": "true",
+    };
+}
+
+/** spark-defaults.conf text: sorted `key value` lines under a header comment. */
+export function toSparkDefaults(conf: SparkConf, header: string): string {
+    const keys = Object.keys(conf).sort();
+    const width = Math.max(...keys.map((k) => k.length));
+    return [
+        ...header.split("\n").map((l) => `# ${l}`.trimEnd()),
+        ...keys.map((k) => `${k.padEnd(width)} ${conf[k]}`),
+        "",
+    ].join("\n");
+}
