@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { historyServerObjects, historyServerName, namespace } from "../render/manifests";
-import { historyServerDefaults, historyStorePath, historyUiPort } from "../render/platform";
+import { historyServerName, namespace } from "../render/manifests";
+import { historyManifests, historyNamespace, historyServerDefaults } from "../render/platform";
 import { StackConfig } from "../config";
 import { createObject, createObjects } from "./k8sObjects";
 
@@ -13,8 +13,6 @@ export interface HistoryServerArgs {
     config: StackConfig;
     /** Public address users open the UI on (the control plane's Elastic IP). */
     publicIp: pulumi.Input<string>;
-    /** Namespace of the History Server (default `spark-history`). */
-    namespace?: string;
 }
 
 /** The Spark History Server, reading event logs from S3 with the nodes' instance profile. */
@@ -28,18 +26,12 @@ export class HistoryServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: HistoryServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-platform:spark:HistoryServer", name, {}, opts);
-        this.namespace = args.namespace ?? "spark-history";
+        this.namespace = historyNamespace;
         this.nodePort = args.config.historyServerNodePort;
         const ns = createObject(name, namespace(this.namespace), { parent: this, provider: args.provider });
 
         const sparkDefaults = pulumi.output(args.eventLogUri).apply((uri) => historyServerDefaults(args.config, uri));
-        const objects = historyServerObjects({
-            namespace: this.namespace,
-            sparkDefaults,
-            uiPort: historyUiPort,
-            nodePort: this.nodePort,
-            storePath: historyStorePath,
-        });
+        const objects = historyManifests(args.config, sparkDefaults);
         const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: [ns] });
         this.deployment = created.get(`Deployment/${historyServerName}`)!;
 

@@ -2,17 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { StackConfig } from "../config";
-import { jupyterName, jupyterObjects } from "../render/manifests";
-import {
-    jupyterBlockManagerPort,
-    jupyterDefaults,
-    jupyterDriverMemory,
-    jupyterDriverPort,
-    jupyterStartScript,
-    shippedNotebooks,
-} from "../render/platform";
-import { jupyter } from "../versions";
-import { jupyterDataDir } from "./kubeadmCluster";
+import { jupyterName } from "../render/manifests";
+import { jupyterDefaults, jupyterManifests } from "../render/platform";
 import { createObjects } from "./k8sObjects";
 
 export interface JupyterLabArgs {
@@ -47,20 +38,7 @@ export class JupyterLab extends pulumi.ComponentResource {
 
         // The namespace is known from config; reading it from SparkOperator orders this after the operator.
         const sparkDefaults = pulumi.all([args.eventLogUri, args.jobNamespace]).apply(([uri, ns]) => jupyterDefaults(cfg, uri, ns));
-        const objects = jupyterObjects({
-            namespace: cfg.jobNamespace,
-            sparkDefaults,
-            startScript: jupyterStartScript(),
-            notebooks: shippedNotebooks(),
-            token: this.token,
-            nodePort: cfg.jupyterNodePort,
-            driverPort: jupyterDriverPort,
-            blockManagerPort: jupyterBlockManagerPort,
-            nodeName: args.notebookNode,
-            dataDir: jupyterDataDir,
-            jupyterlabVersion: jupyter.jupyterlab,
-            driverMemory: jupyterDriverMemory,
-        });
+        const objects = jupyterManifests(cfg, args.notebookNode, sparkDefaults, this.token);
         const created = createObjects(name, objects, { parent: this, provider: args.provider });
         const deployment = created.get(`Deployment/${jupyterName}`)!;
 

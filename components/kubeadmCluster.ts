@@ -7,8 +7,8 @@ import { kubeadmConfig } from "../render/kubeadm";
 import { pointKubeconfigAt } from "../render/kubeconfig";
 import { flannelNamespace } from "../render/manifests";
 import { NodeScriptName, nodeScript, scriptHash, shellQuote } from "../render/nodeScripts";
-import { s3aJarsDir } from "../render/sparkConf";
-import { flannel, jarFileName, jarUrl, s3aJars, spark } from "../versions";
+import { prepareNodeEnv } from "../render/platform";
+import { flannel } from "../versions";
 import { NodeInfo, sshUser } from "./clusterNodes";
 import { createObject } from "./k8sObjects";
 
@@ -24,26 +24,8 @@ export interface KubeadmClusterArgs {
     contextName: string;
 }
 
-/** Folder on the first worker that holds JupyterLab's notebooks. */
-export const jupyterDataDir = "/var/lib/spark-platform/jupyter";
 /** How long nodes may take to become Ready after the last join. */
 const nodesReadyTimeoutSeconds = 600;
-
-/** Newline-separated `file url sha256` lines: the S3A jars every node downloads and checks. */
-export function s3aJarList(): string {
-    return s3aJars.map((j) => `${jarFileName(j)} ${jarUrl(j)} ${j.sha256}`).join("\n");
-}
-
-/** Environment of scripts/prepare-node.sh for one node. */
-export function prepareNodeEnv(cfg: StackConfig, withJupyterData: boolean): Record<string, string> {
-    return {
-        KUBERNETES_MINOR: cfg.kubernetesVersion,
-        S3A_JARS_DIR: s3aJarsDir,
-        S3A_JARS: s3aJarList(),
-        SPARK_UID: String(spark.uid),
-        ...(withJupyterData ? { JUPYTER_DATA_DIR: jupyterDataDir } : {}),
-    };
-}
 
 /**
  * A kubeadm cluster on the machines of ClusterNodes, bootstrapped over SSH: every node prepared

@@ -2,8 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
-import { smokeApplication } from "../render/manifests";
-import { jobSparkConf, smokeApplicationName } from "../render/platform";
+import { jobSparkConf, smokeApplicationName, smokeManifest } from "../render/platform";
 import { createObject } from "./k8sObjects";
 import { HistoryServer } from "./historyServer";
 import { KubeadmCluster } from "./kubeadmCluster";
@@ -45,13 +44,7 @@ export class SmokeTest extends pulumi.ComponentResource {
         const cfg = args.config;
 
         const sparkConf = pulumi.output(args.eventLogUri).apply((uri) => jobSparkConf(cfg, uri));
-        const app = createObject(name, smokeApplication({
-            name: smokeApplicationName,
-            namespace: cfg.jobNamespace,
-            serviceAccount: args.serviceAccount,
-            sparkConf,
-            partitions: 10,
-        }), { parent: this, provider: args.provider, dependsOn: [args.historyServer.deployment] });
+        const app = createObject(name, smokeManifest(cfg, sparkConf, args.serviceAccount), { parent: this, provider: args.provider, dependsOn: [args.historyServer.deployment] });
 
         const check = args.cluster.run(`${name}-check`, args.controlPlane, "smoke-check", {
             NAMESPACE: args.jobNamespace,

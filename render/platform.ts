@@ -1,8 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { instanceTypes, StackConfig } from "../config";
-import { jupyterDriverHost } from "./manifests";
-import { executorSizing, historyServerConf, jobsConf, jupyterConf, SparkConf, toSparkDefaults } from "./sparkConf";
+import { jarFileName, jarUrl, jupyter, s3aJars, spark } from "../versions";
+import { historyServerObjects, jupyterDriverHost, jupyterObjects, K8sObject, smokeApplication, Value } from "./manifests";
+import { executorSizing, historyServerConf, jobsConf, jupyterConf, s3aJarsDir, SparkConf, toSparkDefaults } from "./sparkConf";
+
+/** Folder on the first worker that holds JupyterLab's notebooks (made by scripts/prepare-node.sh). */
+export const jupyterDataDir = "/var/lib/spark-platform/jupyter";
+export const historyNamespace = "spark-history";
 
 /** Spark settings that depend on the stack's config: shared by the program and `npm run render`. */
 
@@ -67,4 +72,54 @@ export function shippedNotebooks(): Record<string, string> {
         out[f] = fs.readFileSync(path.join(dir, f), "utf8");
     }
     return out;
+}
+
+/** The History Server's objects for this stack. */
+export function historyManifests(cfg: StackConfig, sparkDefaults: Value<string>): K8sObject[] {
+    return historyServerObjects({
+        namespace: historyNamespace,
+        sparkDefaults,
+        uiPort: historyUiPort,
+        nodePort: cfg.historyServerNodePort,
+        storePath: historyStorePath,
+    });
+}
+
+/** JupyterLab's objects for this stack; the notebooks live on `notebookNode`. */
+export function jupyterManifests(cfg: StackConfig, notebookNode: string, sparkDefaults: Value<string>, token: Value<string>): K8sObject[] {
+    return jupyterObjects({
+        namespace: cfg.jobNamespace,
+        sparkDefaults,
+        startScript: jupyterStartScript(),
+        notebooks: shippedNotebooks(),
+        token,
+        nodePort: cfg.jupyterNodePort,
+        driverPort: jupyterDriverPort,
+        blockManagerPort: jupyterBlockManagerPort,
+        nodeName: notebookNode,
+        dataDir: jupyterDataDir,
+        jupyterlabVersion: jupyter.jupyterlab,
+        driverMemory: jupyterDriverMemory,
+    });
+}
+
+/** The smoke SparkApplication: Pi in Python with exactly the job settings. */
+export function smokeManifest(cfg: StackConfig, sparkConf: Value<SparkConf>, serviceAccount: string): K8sObject {
+    return smokeApplication({ name: smokeApplicationName, namespace: cfg.jobNamespace, serviceAccount, sparkConf, partitions: 10 });
+}
+
+/** Newline-separated `file url sha256` lines: the S3A jars every node downloads and checks. */
+export function s3aJarList(): string {
+    return s3aJars.map((j) => `${jarFileName(j)} ${jarUrl(j)} ${j.sha256}`).join("\n");
+}
+
+/** Environment of scripts/prepare-node.sh for one node. */
+export function prepareNodeEnv(cfg: StackConfig, withJupyterData: boolean): Record<string, string> {
+    return {
+        KUBERNETES_MINOR: cfg.kubernetesVersion,
+        S3A_JARS_DIR: s3aJarsDir,
+        S3A_JARS: s3aJarList(),
+        SPARK_UID: String(spark.uid),
+        ...(withJupyterData ? { JUPYTER_DATA_DIR: jupyterDataDir } : {}),
+    };
 }

@@ -8,7 +8,7 @@ set -euo pipefail
 SCRIPT_NAME="wait-nodes-ready"
 # The payload built by render/nodeScripts.ts already holds lib.sh; a checkout does not.
 if ! declare -F step >/dev/null; then
-  # shellcheck source=lib.sh
+  # shellcheck source-path=SCRIPTDIR source=lib.sh
   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 fi
 

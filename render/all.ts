@@ -1,0 +1,82 @@
+import { stringify } from "yaml";
+import { instanceTypes, StackConfig } from "../config";
+import * as versions from "../versions";
+import { chartHeader, flannelValues, sparkOperatorValues, sparkServiceAccount } from "./helmValues";
+import { kubeadmConfig } from "./kubeadm";
+import { flannelNamespace, K8sObject, namespace, objectFileName } from "./manifests";
+import { NodeScriptName, nodeScript } from "./nodeScripts";
+import {
+    historyManifests,
+    historyNamespace,
+    historyServerDefaults,
+    jobSparkConf,
+    jobsDefaults,
+    jupyterDefaults,
+    jupyterManifests,
+    prepareNodeEnv,
+    smokeManifest,
+} from "./platform";
+import { executorSizing } from "./sparkConf";
+
+/** Values known only after deployment appear in renders as these placeholders. */
+export const placeholders = {
+    bucket: "<event-log-bucket>",
+    controlPlanePublicIp: "<control-plane-public-ip>",
+    controlPlanePrivateIp: "<control-plane-private-ip>",
+    jupyterToken: "<generated-jupyter-token>",
+    joinCommand: "<kubeadm-join-command-made-for-this-worker>",
+} as const;
+
+/** Every generated artifact of a stack, by path relative to the render folder. */
+export function renderAll(cfg: StackConfig, stack: string): Record<string, string> {
+    const files: Record<string, string> = {};
+    const eventLogUri = `s3a://${placeholders.bucket}/${cfg.eventLogPrefix}/`;
+    const workers = Array.from({ length: cfg.workerCount }, (_, i) => `worker-${i + 1}`);
+
+    files["versions.json"] = JSON.stringify({ stack, ...versions, selected: { kubernetes: cfg.kubernetesVersion } }, null, 2) + "\n";
+
+    files["helm/spark-operator.values.yaml"] = chartHeader(versions.sparkOperator) + stringify(sparkOperatorValues(cfg.jobNamespace));
+    files["helm/flannel.values.yaml"] = chartHeader(versions.flannel) + stringify(flannelValues(cfg.podCidr));
+
+    files["spark/jobs.conf"] = jobsDefaults(cfg, eventLogUri);
+    files["spark/history-server.conf"] = historyServerDefaults(cfg, eventLogUri);
+    files["spark/jupyter.conf"] = jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace);
+    files["spark/executor-sizing.json"] = JSON.stringify(executorSizing(instanceTypes[cfg.workerInstanceType], cfg.workerCount), null, 2) + "\n";
+
+    const kubeadm = kubeadmConfig({
+        nodeName: "control-plane",
+        advertiseAddress: placeholders.controlPlanePrivateIp,
+        certSans: [placeholders.controlPlanePublicIp],
+        podCidr: cfg.podCidr,
+        serviceCidr: cfg.serviceCidr,
+    });
+    files["nodes/kubeadm-config.yaml"] = kubeadm;
+    const script = (node: string, name: NodeScriptName, env: Record<string, string>) => {
+        files[`nodes/${node}/${name}.sh`] = nodeScript(name, env);
+    };
+    for (const node of ["control-plane", ...workers]) {
+        script(node, "wait-for-boot", {});
+        script(node, "prepare-node", prepareNodeEnv(cfg, node === workers[0]));
+    }
+    script("control-plane", "init-control-plane", { KUBEADM_CONFIG: kubeadm });
+    for (const w of workers) {
+        script(w, "join-worker", { JOIN_COMMAND: placeholders.joinCommand, NODE_NAME: w });
+        script("control-plane", "drain-node", { NODE_NAME: w });
+    }
+
+    const objects: K8sObject[] = [
+        flannelNamespace(),
+        namespace(cfg.jobNamespace),
+        namespace("spark-operator"),
+        namespace(historyNamespace),
+        ...historyManifests(cfg, historyServerDefaults(cfg, eventLogUri)),
+        ...jupyterManifests(cfg, workers[0], jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace), placeholders.jupyterToken),
+        smokeManifest(cfg, jobSparkConf(cfg, eventLogUri), sparkServiceAccount),
+    ];
+    for (const o of objects) {
+        const file = `k8s/${objectFileName(o)}`;
+        if (files[file]) throw new Error(`two rendered objects share ${file}`);
+        files[file] = stringify(o, { aliasDuplicateObjects: false });
+    }
+    return files;
+}

@@ -1,0 +1,116 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { nodeScript, NodeScriptName } from "../../render/nodeScripts";
+
+/**
+ * Real programs the scripts may run. PATH holds these and the stubs in ./bin and nothing
+ * else, so a command nobody stubbed fails with "command not found" instead of acting on
+ * this machine (swapoff, sysctl, apt-get...).
+ */
+const realTools = [
+    "awk", "basename", "bash", "cat", "chmod", "chown", "cmp", "cut", "dirname", "env", "grep",
+    "head", "id", "install", "ls", "mkdir", "mktemp", "mv", "python3", "rm", "sed", "sha256sum",
+    "sleep", "stat", "tail", "timeout", "touch", "tr", "wc",
+];
+const toolDirs = ["/usr/local/bin", "/usr/bin", "/bin"];
+const stubsDir = __dirname;
+
+export interface RunResult {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    /** The stubs called during this run, each as "command arg...", in order. */
+    calls: string[];
+    /** The `step` names the script announced, in order. */
+    steps: string[];
+}
+
+/** A throwaway node: a root directory standing in for `/`, stub commands and their state. */
+export class Sandbox {
+    /** NODE_ROOT of the scripts: where /etc, /opt, /proc... of the fake node live. */
+    readonly root: string;
+    /** Where tests put what the stubs answer (see the comment at the top of each stub). */
+    readonly state: string;
+    private readonly dir: string;
+    private readonly bin: string;
+    private readonly log: string;
+
+    constructor() {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "node-scripts-"));
+        this.root = path.join(this.dir, "root");
+        this.state = path.join(this.dir, "state");
+        this.bin = path.join(this.dir, "bin");
+        this.log = path.join(this.dir, "calls.log");
+        for (const dir of [this.root, this.state, this.bin]) {
+            fs.mkdirSync(dir);
+        }
+        fs.writeFileSync(this.log, "");
+        // Stubs find stub-lib.sh at ../stub-lib.sh, as in the repository.
+        fs.copyFileSync(path.join(stubsDir, "stub-lib.sh"), path.join(this.dir, "stub-lib.sh"));
+        for (const stub of fs.readdirSync(path.join(stubsDir, "bin"))) {
+            fs.copyFileSync(path.join(stubsDir, "bin", stub), path.join(this.bin, stub));
+            fs.chmodSync(path.join(this.bin, stub), 0o755);
+        }
+        for (const tool of realTools) {
+            const found = toolDirs.map((d) => path.join(d, tool)).find((p) => fs.existsSync(p));
+            if (!found) {
+                throw new Error(`the node-script tests need ${tool} on this machine`);
+            }
+            fs.symlinkSync(found, path.join(this.bin, tool));
+        }
+    }
+
+    /** Runs the script as a node does: its nodeScript payload on the stdin of `bash -s`. */
+    run(name: NodeScriptName, env: Record<string, string>, settings: Record<string, string> = {}): RunResult {
+        const logBefore = fs.readFileSync(this.log, "utf8").length;
+        const result = spawnSync(path.join(this.bin, "bash"), ["-s"], {
+            input: nodeScript(name, env),
+            encoding: "utf8",
+            timeout: 20_000,
+            // Not process.env: nothing from the developer's shell (KUBECONFIG...) leaks in.
+            env: {
+                PATH: this.bin,
+                NODE_ROOT: this.root,
+                STUB_STATE: this.state,
+                STUB_LOG: this.log,
+                POLL_SECONDS: "0.05",
+                RETRY_DELAY_SECONDS: "0",
+                KUBECONFIG_OWNER: os.userInfo().username,
+                LC_ALL: "C",
+                ...settings,
+            },
+        });
+        if (result.error) {
+            throw result.error;
+        }
+        const calls = fs.readFileSync(this.log, "utf8").slice(logBefore).split("\n").filter((l) => l !== "");
+        const steps = [...result.stderr.matchAll(/^==> \[[a-z-]+\] step (\S+)$/gm)].map((m) => m[1]);
+        return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls, steps };
+    }
+
+    /** Path of a file on the fake node, e.g. nodePath("/etc/fstab"). */
+    nodePath(absolute: string): string {
+        return path.join(this.root, absolute);
+    }
+
+    writeNodeFile(absolute: string, content: string | Buffer): void {
+        fs.mkdirSync(path.dirname(this.nodePath(absolute)), { recursive: true });
+        fs.writeFileSync(this.nodePath(absolute), content);
+    }
+
+    readNodeFile(absolute: string): string {
+        return fs.readFileSync(this.nodePath(absolute), "utf8");
+    }
+
+    /** Sets what the stubs answer: a file under the state directory. */
+    setState(relative: string, content: string | Buffer): void {
+        fs.mkdirSync(path.dirname(path.join(this.state, relative)), { recursive: true });
+        fs.writeFileSync(path.join(this.state, relative), content);
+    }
+
+    remove(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
