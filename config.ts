@@ -63,6 +63,8 @@ export interface StackConfig {
     serviceCidr: string;
     jobNamespace: string;
     eventLogPrefix: string;
+    /** Prefix for notebooks' and jobs' own data in the same bucket (read/write, never expired). */
+    dataPrefix: string;
     eventLogRetentionDays: number;
     forceDestroyEventLogs: boolean;
     historyServerNodePort: number;
@@ -89,6 +91,7 @@ export const defaults = {
     serviceCidr: "10.96.0.0/12",
     jobNamespace: "spark-jobs",
     eventLogPrefix: "spark-events",
+    dataPrefix: "spark-data",
     eventLogRetentionDays: 30,
     forceDestroyEventLogs: false,
     historyServerNodePort: 30080,
@@ -339,10 +342,19 @@ export function validateConfig(raw: RawConfig): StackConfig {
         );
     }
 
-    const eventLogPrefix = str("eventLogPrefix", defaults.eventLogPrefix) ?? defaults.eventLogPrefix;
-    if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(eventLogPrefix)) {
+    const prefix = (k: "eventLogPrefix" | "dataPrefix") => {
+        const v = str(k, defaults[k]) ?? defaults[k];
+        if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(v)) {
+            problems.push(`${key(k)} is ${show(v)}; expected an S3 key prefix without leading or trailing '/', such as ${defaults[k]}.`);
+        }
+        return v;
+    };
+    const eventLogPrefix = prefix("eventLogPrefix");
+    const dataPrefix = prefix("dataPrefix");
+    if (`${eventLogPrefix}/`.startsWith(`${dataPrefix}/`) || `${dataPrefix}/`.startsWith(`${eventLogPrefix}/`)) {
         problems.push(
-            `${key("eventLogPrefix")} is ${show(eventLogPrefix)}; expected an S3 key prefix without leading or trailing '/', such as spark-events.`,
+            `${key("dataPrefix")} ${show(dataPrefix)} and ${key("eventLogPrefix")} ${show(eventLogPrefix)} overlap; ` +
+                `expected two separate prefixes (event logs expire, data does not).`,
         );
     }
     const eventLogRetentionDays = int("eventLogRetentionDays", defaults.eventLogRetentionDays, 1, 3650);
@@ -380,6 +392,7 @@ export function validateConfig(raw: RawConfig): StackConfig {
         serviceCidr,
         jobNamespace,
         eventLogPrefix,
+        dataPrefix,
         eventLogRetentionDays,
         forceDestroyEventLogs,
         historyServerNodePort,
@@ -392,7 +405,7 @@ const rawKeys: (keyof StackConfig)[] = [
     "allowedCidrs", "allowOpenIngress", "controlPlaneInstanceType", "workerInstanceType", "workerCount",
     "spotWorkers", "rootVolumeSizeGb", "rootVolumeType", "ubuntuRelease", "amiId", "vpcId", "subnetId",
     "vpcCidr", "subnetCidr", "availabilityZone", "sshPublicKey", "kubernetesVersion", "podCidr",
-    "serviceCidr", "jobNamespace", "eventLogPrefix", "eventLogRetentionDays", "forceDestroyEventLogs",
+    "serviceCidr", "jobNamespace", "eventLogPrefix", "dataPrefix", "eventLogRetentionDays", "forceDestroyEventLogs",
     "historyServerNodePort", "jupyterNodePort", "smokeTest",
 ];
 

@@ -27,6 +27,7 @@ const operator = new SparkOperator("spark-operator", { provider: cluster.provide
 
 const eventLogs = new EventLogStore("event-logs", {
     prefix: config.eventLogPrefix,
+    dataPrefix: config.dataPrefix,
     retentionDays: config.eventLogRetentionDays,
     forceDestroy: config.forceDestroyEventLogs,
     nodeRoleName: nodes.nodeRole.name,
@@ -44,6 +45,7 @@ const jupyter = new JupyterLab("jupyter", {
     provider: cluster.provider,
     jobNamespace: operator.jobNamespace,
     eventLogUri: eventLogs.eventLogUri,
+    dataUri: eventLogs.dataUri,
     config,
     publicIp: nodes.controlPlaneIp,
     notebookNode: nodes.workers[0].name,
@@ -73,6 +75,7 @@ export const ssh = pulumi.output(
 );
 export const eventLogBucket = eventLogs.bucketName;
 export const eventLogUri = eventLogs.eventLogUri;
+export const dataUri = eventLogs.dataUri;
 export const sparkJobConf = eventLogs.eventLogUri.apply((uri) => jobSparkConf(config, uri));
 export const jobNamespace = operator.jobNamespace;
 export const historyServerUrl = history.url;

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface EventLogStoreArgs {
     /** Key prefix of the event logs, without slashes at either end (default `spark-events`). */
     prefix: string;
+    /** Key prefix for jobs' own data (default `spark-data`); never expired. */
+    dataPrefix: string;
     /** Days after which event logs expire. */
     retentionDays: number;
     /** Delete the bucket and every event log on `pulumi destroy` (default false: the bucket is kept). */
@@ -26,17 +28,17 @@ export function denyInsecureTransport(bucketArn: string): object {
     };
 }
 
-/** Least privilege for Spark and the History Server: list, read, write and delete under the prefix only. */
-export function eventLogAccessPolicy(bucketArn: string, prefix: string): object {
+/** Least privilege for Spark and the History Server: list, read, write and delete under the given prefixes only. */
+export function eventLogAccessPolicy(bucketArn: string, prefixes: string[]): object {
     return {
         Version: "2012-10-17",
         Statement: [
             {
-                Sid: "ListEventLogs",
+                Sid: "ListUnderPrefixes",
                 Effect: "Allow",
                 Action: ["s3:ListBucket"],
                 Resource: [bucketArn],
-                Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}/*`] } },
+                Condition: { StringLike: { "s3:prefix": prefixes.flatMap((p) => [p, `${p}/`, `${p}/*`]) } },
             },
             {
                 Sid: "LocateBucket",
@@ -45,10 +47,10 @@ export function eventLogAccessPolicy(bucketArn: string, prefix: string): object 
                 Resource: [bucketArn],
             },
             {
-                Sid: "ReadWriteEventLogs",
+                Sid: "ReadWriteUnderPrefixes",
                 Effect: "Allow",
                 Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-                Resource: [`${bucketArn}/${prefix}/*`, `${bucketArn}/${prefix}`],
+                Resource: prefixes.flatMap((p) => [`${bucketArn}/${p}`, `${bucketArn}/${p}/*`]),
             },
         ],
     };
@@ -63,6 +65,8 @@ export class EventLogStore extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
     /** `s3a://<bucket>/<prefix>/`: spark.eventLog.dir and the History Server's log directory. */
     public readonly eventLogUri: pulumi.Output<string>;
+    /** `s3a://<bucket>/<dataPrefix>/`: where notebooks and jobs keep their own data. */
+    public readonly dataUri: pulumi.Output<string>;
     public readonly policyArn: pulumi.Output<string>;
     /** The zero-byte directory object; jobs and the History Server start after it exists. */
     public readonly prefixMarker: aws.s3.BucketObjectv2;
@@ -123,8 +127,8 @@ export class EventLogStore extends pulumi.ComponentResource {
         }, { parent: bucket, retainOnDelete: !args.forceDestroy });
 
         const policy = new aws.iam.Policy(`${name}-access`, {
-            description: `Read and write Spark event logs under ${args.prefix}/ only`,
-            policy: bucket.arn.apply((arn) => JSON.stringify(eventLogAccessPolicy(arn, args.prefix))),
+            description: `Read and write Spark event logs and data under ${args.prefix}/ and ${args.dataPrefix}/ only`,
+            policy: bucket.arn.apply((arn) => JSON.stringify(eventLogAccessPolicy(arn, [args.prefix, args.dataPrefix]))),
             tags,
         }, { parent: this });
         const attachment = new aws.iam.RolePolicyAttachment(`${name}-access`, { role: args.nodeRoleName, policyArn: policy.arn }, { parent: policy });
@@ -134,6 +138,7 @@ export class EventLogStore extends pulumi.ComponentResource {
         // (History Server, jobs) starts only once the prefix exists and the nodes may use it.
         this.eventLogUri = pulumi.all([bucket.bucket, this.prefixMarker.id, attachment.id]).apply(
             ([b]) => `s3a://${b}/${args.prefix}/`);
-        this.registerOutputs({ bucketName: this.bucketName, eventLogUri: this.eventLogUri, policyArn: this.policyArn });
+        this.dataUri = pulumi.interpolate`s3a://${bucket.bucket}/${args.dataPrefix}/`;
+        this.registerOutputs({ bucketName: this.bucketName, eventLogUri: this.eventLogUri, dataUri: this.dataUri, policyArn: this.policyArn });
     }
 }

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { historyServerName, namespace } from "../render/manifests";
-import { historyManifests, historyNamespace, historyServerDefaults } from "../render/platform";
+import { historyManifests, historyNamespace, historyServerDefaults, historyServerUrl } from "../render/platform";
 import { StackConfig } from "../config";
 import { createObject, createObjects } from "./k8sObjects";
 
@@ -35,7 +35,7 @@ export class HistoryServer extends pulumi.ComponentResource {
         const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: [ns] });
         this.deployment = created.get(`Deployment/${historyServerName}`)!;
 
-        this.url = pulumi.all([args.publicIp, this.deployment.id]).apply(([ip]) => `http://${ip}:${this.nodePort}`);
+        this.url = pulumi.all([args.publicIp, this.deployment.id]).apply(([ip]) => historyServerUrl(args.config, ip));
         this.registerOutputs({ url: this.url });
     }
 }

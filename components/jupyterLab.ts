@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { StackConfig } from "../config";
 import { jupyterName } from "../render/manifests";
-import { jupyterDefaults, jupyterManifests } from "../render/platform";
+import { historyServerUrl, jupyterDefaults, jupyterManifests } from "../render/platform";
 import { createObjects } from "./k8sObjects";
 
 export interface JupyterLabArgs {
@@ -12,6 +12,8 @@ export interface JupyterLabArgs {
     jobNamespace: pulumi.Input<string>;
     /** `s3a://<bucket>/<prefix>/` from EventLogStore. */
     eventLogUri: pulumi.Input<string>;
+    /** `s3a://<bucket>/<dataPrefix>/` from EventLogStore, for the notebooks' own data. */
+    dataUri: pulumi.Input<string>;
     config: StackConfig;
     /** Public address users open JupyterLab on (the control plane's Elastic IP). */
     publicIp: pulumi.Input<string>;
@@ -38,7 +40,12 @@ export class JupyterLab extends pulumi.ComponentResource {
 
         // The namespace is known from config; reading it from SparkOperator orders this after the operator.
         const sparkDefaults = pulumi.all([args.eventLogUri, args.jobNamespace]).apply(([uri, ns]) => jupyterDefaults(cfg, uri, ns));
-        const objects = jupyterManifests(cfg, args.notebookNode, sparkDefaults, this.token);
+        const objects = jupyterManifests(cfg, args.notebookNode, {
+            sparkDefaults,
+            token: this.token,
+            dataUri: args.dataUri,
+            historyServerUrl: pulumi.output(args.publicIp).apply((ip) => historyServerUrl(cfg, ip)),
+        });
         const created = createObjects(name, objects, { parent: this, provider: args.provider });
         const deployment = created.get(`Deployment/${jupyterName}`)!;
 

@@ -9,6 +9,7 @@ import {
     historyManifests,
     historyNamespace,
     historyServerDefaults,
+    historyServerUrl,
     jobSparkConf,
     jobsDefaults,
     jupyterDefaults,
@@ -70,7 +71,12 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
         namespace("spark-operator"),
         namespace(historyNamespace),
         ...historyManifests(cfg, historyServerDefaults(cfg, eventLogUri)),
-        ...jupyterManifests(cfg, workers[0], jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace), placeholders.jupyterToken),
+        ...jupyterManifests(cfg, workers[0], {
+            sparkDefaults: jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace),
+            token: placeholders.jupyterToken,
+            dataUri: `s3a://${placeholders.bucket}/${cfg.dataPrefix}/`,
+            historyServerUrl: historyServerUrl(cfg, placeholders.controlPlanePublicIp),
+        }),
         smokeManifest(cfg, jobSparkConf(cfg, eventLogUri), sparkServiceAccount),
     ];
     for (const o of objects) {

@@ -196,6 +196,10 @@ export interface JupyterArgs {
     dataDir: string;
     jupyterlabVersion: string;
     driverMemory: string;
+    /** `s3a://` URI where notebooks keep their data (SPARK_DATA_URI in the kernel). */
+    dataUri: Value<string>;
+    /** History Server address shown by the notebook (HISTORY_SERVER_URL in the kernel). */
+    historyServerUrl: Value<string>;
 }
 
 export const jupyterName = "jupyter";
@@ -315,6 +319,8 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
                                     { name: "SEED_DIR", value: "/opt/platform/files" },
                                     { name: "SPARK_HOME", value: "/opt/spark" },
                                     { name: "SPARK_CONF_DIR", value: "/opt/platform/spark-conf" },
+                                    { name: "SPARK_DATA_URI", value: args.dataUri },
+                                    { name: "HISTORY_SERVER_URL", value: args.historyServerUrl },
                                 ],
                                 ports: [
                                     { name: "http", containerPort: jupyterPort },

@@ -74,6 +74,11 @@ export function shippedNotebooks(): Record<string, string> {
     return out;
 }
 
+/** Where users open the History Server: a NodePort on the control plane's public address. */
+export function historyServerUrl(cfg: StackConfig, publicIp: string): string {
+    return `http://${publicIp}:${cfg.historyServerNodePort}`;
+}
+
 /** The History Server's objects for this stack. */
 export function historyManifests(cfg: StackConfig, sparkDefaults: Value<string>): K8sObject[] {
     return historyServerObjects({
@@ -86,13 +91,19 @@ export function historyManifests(cfg: StackConfig, sparkDefaults: Value<string>)
 }
 
 /** JupyterLab's objects for this stack; the notebooks live on `notebookNode`. */
-export function jupyterManifests(cfg: StackConfig, notebookNode: string, sparkDefaults: Value<string>, token: Value<string>): K8sObject[] {
+export function jupyterManifests(
+    cfg: StackConfig,
+    notebookNode: string,
+    values: { sparkDefaults: Value<string>; token: Value<string>; dataUri: Value<string>; historyServerUrl: Value<string> },
+): K8sObject[] {
     return jupyterObjects({
         namespace: cfg.jobNamespace,
-        sparkDefaults,
+        sparkDefaults: values.sparkDefaults,
         startScript: jupyterStartScript(),
         notebooks: shippedNotebooks(),
-        token,
+        token: values.token,
+        dataUri: values.dataUri,
+        historyServerUrl: values.historyServerUrl,
         nodePort: cfg.jupyterNodePort,
         driverPort: jupyterDriverPort,
         blockManagerPort: jupyterBlockManagerPort,

@@ -48,7 +48,7 @@ run_actionlint() {
     log "step run_actionlint: no workflows under $repo_root/.github/workflows"
     return 1
   fi
-  log "$(actionlint -version | head -n1), $(command -v shellcheck >/dev/null && shellcheck --version | sed -n 2p || echo 'no shellcheck')"
+  log "actionlint $(actionlint -version | head -n1), $(command -v shellcheck >/dev/null && shellcheck --version | sed -n 's/^version: /shellcheck /p' || echo 'no shellcheck')"
   (cd "$repo_root" && actionlint "$@" "${workflows[@]#"$repo_root"/}")
   log "ok: ${#workflows[@]} workflow(s) clean"
 }
