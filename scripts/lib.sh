@@ -106,7 +106,7 @@ wait_until() {
 update_file() {
   local dest="$1" mode="$2" tmp
   shift 2
-  mkdir -p "$(dirname "$dest")"
+  mkdir -p "${dest%/*}"
   tmp="$(mktemp "$dest.XXXXXX")"
   cat >"$tmp"
   if [[ -f "$dest" ]] && cmp -s "$tmp" "$dest" && [[ "$(stat -c %a "$dest")" == "${mode#0}" ]]; then

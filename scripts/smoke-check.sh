@@ -82,23 +82,16 @@ wait_for_application() {
   done
 }
 
-# history_summary APP_ID: prints the result line once the History Server has the
-# application as completed; fails otherwise.
-history_summary() {
-  local response
-  response="$(curl -sS --max-time 10 -w '\n%{http_code}' "$HISTORY_URL/api/v1/applications/$1" 2>/dev/null)" ||
-    return 1
-  if [[ "${response##*$'\n'}" != 200 ]]; then
-    return 1
-  fi
-  printf '%s' "${response%$'\n'*}" | python3 -c "$SUMMARY_PY" "$HISTORY_URL/history/$1/jobs/"
-}
-
 wait_for_history() {
   step wait_for_history_server "the History Server log above shows whether it reads the event-log bucket; the job's spark.eventLog.dir must be the same s3a:// path"
-  local app_id="$1" summary
+  local app_id="$1" url="$HISTORY_URL/api/v1/applications/$1" response code body summary
   while true; do
-    if summary="$(history_summary "$app_id")"; then
+    # curl's own error, if any, lands in the body, for the report below.
+    response="$(curl -sS --max-time 10 -w '\n%{http_code}' "$url" 2>&1)" || true
+    code="${response##*$'\n'}"
+    body="${response%$'\n'*}"
+    if [[ "$code" == 200 ]] &&
+      summary="$(printf '%s' "$body" | python3 -c "$SUMMARY_PY" "$HISTORY_URL/history/$app_id/jobs/")"; then
       printf '%s\n' "$summary"
       return 0
     fi
@@ -107,10 +100,11 @@ wait_for_history() {
     fi
     sleep "$POLL_SECONDS"
   done
+  log "last answer from $url: HTTP $code: ${body:0:500}"
   log "last 50 lines of the History Server ($HISTORY_NAMESPACE, $HISTORY_SELECTOR):"
   kubectl logs -n "$HISTORY_NAMESPACE" -l "$HISTORY_SELECTOR" --tail=50 --request-timeout=10s >&2 ||
     log "the History Server's log is unavailable"
-  fail "$HISTORY_URL/api/v1/applications/$app_id did not show $app_id as completed within ${TIMEOUT_SECONDS}s"
+  fail "the History Server did not list $app_id as completed within ${TIMEOUT_SECONDS}s"
 }
 
 main() {

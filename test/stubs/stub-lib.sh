@@ -6,7 +6,7 @@
 # "always" or how many calls still fail; the lines after it are printed to stderr.
 set -euo pipefail
 
-STUB_NAME="$(basename "$0")"
+STUB_NAME="${0##*/}"
 printf '%s\n' "$STUB_NAME $*" >>"$STUB_LOG"
 
 # unexpected_call: a stub given arguments it does not model fails loudly, so a test never

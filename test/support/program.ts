@@ -1,0 +1,205 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+
+/** One resource the program registered under mocks. */
+export interface Registered {
+    type: string;
+    name: string;
+    urn: string;
+    inputs: Record<string, any>;
+    /** Names of the resources it waits for (explicit dependsOn and data flow), as the engine sees them. */
+    dependsOn: Set<string>;
+    parent: string;
+    provider: string;
+}
+
+export interface ProgramRun {
+    resources: Registered[];
+    outputs: Record<string, any>;
+    byName(name: string): Registered;
+    ofType(type: string): Registered[];
+    /** True when `name` waits for `other`, directly or through others. */
+    waitsFor(name: string, other: string): boolean;
+}
+
+/** The stack config every test starts from: the dev stack's settings with a test CIDR. */
+export const baseConfig: Record<string, string> = {
+    "aws:region": "ap-northeast-2",
+    "spark-on-k8s:allowedCidrs": JSON.stringify(["203.0.113.10/32"]),
+    "spark-on-k8s:controlPlaneInstanceType": "t2.xlarge",
+    "spark-on-k8s:workerInstanceType": "t2.xlarge",
+    "spark-on-k8s:workerCount": "2",
+    "spark-on-k8s:rootVolumeSizeGb": "100",
+    "spark-on-k8s:rootVolumeType": "gp2",
+};
+
+export const fakeKubeconfig = `apiVersion: v1
+kind: Config
+clusters:
+  - name: kubernetes
+    cluster:
+      certificate-authority-data: Q0EK
+      server: https://10.20.1.10:6443
+contexts:
+  - name: kubernetes-admin@kubernetes
+    context: { cluster: kubernetes, user: kubernetes-admin }
+current-context: kubernetes-admin@kubernetes
+users:
+  - name: kubernetes-admin
+    user: { client-certificate-data: Q0VSVAo=, client-key-data: S0VZCg== }
+`;
+export const fakeJoinCommand = "kubeadm join 10.20.1.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00ff";
+export const fakeSmokeResult = { applicationId: "spark-0123456789abcdef", name: "PythonPi", durationMs: 41000, historyUrl: "http://127.0.0.1:30080/history/spark-0123456789abcdef" };
+
+let ipCounter = 10;
+
+/** What a mocked resource returns as its state: its inputs plus what AWS or the command would add. */
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    switch (type) {
+        case "aws:ec2/instance:Instance": {
+            const n = ipCounter++;
+            return { ...inputs, publicIp: `192.0.2.${n}`, privateIp: `10.20.1.${n}`, arn: `arn:aws:ec2:::instance/${name}` };
+        }
+        case "aws:ec2/eip:Eip":
+            return { ...inputs, publicIp: "198.51.100.7" };
+        case "aws:s3/bucket:Bucket":
+            return { ...inputs, bucket: `${inputs.bucketPrefix ?? name}abc123`, arn: `arn:aws:s3:::${inputs.bucketPrefix ?? name}abc123` };
+        case "aws:iam/role:Role":
+            return { ...inputs, name: `${name}-1234`, arn: `arn:aws:iam::123456789012:role/${name}-1234` };
+        case "aws:iam/policy:Policy":
+            return { ...inputs, arn: `arn:aws:iam::123456789012:policy/${name}` };
+        case "aws:iam/instanceProfile:InstanceProfile":
+            return { ...inputs, name: `${name}-1234` };
+        case "aws:ec2/keyPair:KeyPair":
+            return { ...inputs, keyName: `${name}-1234` };
+        case "tls:index/privateKey:PrivateKey":
+            return { ...inputs, privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n", publicKeyOpenssh: "ssh-ed25519 AAAAfake pulumi" };
+        case "random:index/randomPassword:RandomPassword":
+            return { ...inputs, result: "t".repeat(inputs.length ?? 16) };
+        case "kubernetes:helm.sh/v3:Release":
+            return { ...inputs, status: { status: "deployed", version: inputs.version } };
+        case "command:remote:Command": {
+            const create: string = inputs.create ?? "";
+            const stdin: string = inputs.stdin ?? "";
+            const stdout = create.includes("admin.conf")
+                ? fakeKubeconfig
+                : create.includes("token create")
+                    ? fakeJoinCommand
+                    : stdin.includes("# smoke-check") || create.includes("# smoke-check")
+                        ? `waiting\n${JSON.stringify(fakeSmokeResult)}\n`
+                        : "";
+            return { ...inputs, stdout, stderr: "" };
+        }
+        default:
+            return inputs;
+    }
+}
+
+function nameOf(urn: string): string {
+    return urn.split("::").pop() ?? urn;
+}
+
+/**
+ * Runs index.ts under Pulumi's mocks with the given config and returns every registered
+ * resource (with its inputs and dependencies) and the stack outputs.
+ */
+export async function runProgram(config: Record<string, string> = baseConfig, opts: { preview?: boolean } = {}): Promise<ProgramRun> {
+    const resources: Registered[] = [];
+    ipCounter = 10;
+    pulumi.runtime.setAllConfig(config);
+    await pulumi.runtime.setMocks({
+        newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
+        call: (args) => {
+            if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-0123456789abcdef0", name: "ubuntu-jammy" };
+            return args.inputs;
+        },
+    }, "spark-on-k8s", "dev", opts.preview ?? false);
+
+    // Record what the engine would see: each registration's dependencies, parent and provider.
+    const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: any) => {
+        register(req, (err: any, resp: any) => {
+            if (!err && resp) {
+                const urn: string = resp.getUrn();
+                const deps = new Set<string>(req.getDependenciesList().map(nameOf));
+                req.getPropertydependenciesMap().forEach((v: any) => v.getUrnsList().forEach((u: string) => deps.add(nameOf(u))));
+                const provider: string = req.getProvider() ?? "";
+                resources.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn,
+                    inputs: {},
+                    dependsOn: deps,
+                    parent: nameOf(req.getParent() ?? ""),
+                    provider: provider ? nameOf(provider.split("::").slice(0, -1).join("::")) : "",
+                });
+            }
+            callback(err, resp);
+        });
+    };
+    const newResource = monitor.mocks.newResource;
+    const inputsByName = new Map<string, Record<string, any>>();
+    monitor.mocks.newResource = (args: any) => {
+        inputsByName.set(args.name, args.inputs);
+        return newResource(args);
+    };
+
+    const programPath = path.join(__dirname, "..", "..", "index.ts");
+    for (const k of Object.keys(require.cache)) {
+        if (!k.includes("node_modules")) delete require.cache[k];
+    }
+    const outputs = require(programPath);
+
+    // Wait until registrations stop arriving: outputs resolve before every resource is registered.
+    let last = -1;
+    let stable = 0;
+    while (stable < 5) {
+        await new Promise((r) => setTimeout(r, 20));
+        stable = resources.length === last ? stable + 1 : 0;
+        last = resources.length;
+    }
+    for (const r of resources) r.inputs = inputsByName.get(r.name) ?? {};
+
+    const byNameMap = new Map(resources.map((r) => [r.name, r]));
+    const run: ProgramRun = {
+        resources,
+        outputs,
+        byName(name) {
+            const r = byNameMap.get(name);
+            if (!r) throw new Error(`no resource named ${name}; have: ${resources.map((x) => x.name).join(", ")}`);
+            return r;
+        },
+        ofType: (type) => resources.filter((r) => r.type === type),
+        waitsFor(name, other) {
+            const seen = new Set<string>();
+            const stack = [name];
+            while (stack.length) {
+                const cur = stack.pop()!;
+                for (const d of byNameMap.get(cur)?.dependsOn ?? []) {
+                    if (d === other) return true;
+                    if (!seen.has(d)) {
+                        seen.add(d);
+                        stack.push(d);
+                    }
+                }
+            }
+            return false;
+        },
+    };
+    return run;
+}
+
+/** The value of an Output (undefined when unknown, as in preview). */
+export function valueOf<T>(o: pulumi.Output<T> | T): Promise<T> {
+    if (!pulumi.Output.isInstance(o)) return Promise.resolve(o as T);
+    return new Promise((resolve) => (o as pulumi.Output<T>).apply((v) => {
+        resolve(v);
+        return v;
+    }));
+}
+
+/** Whether an Output is marked secret. */
+export async function isSecret(o: pulumi.Output<unknown>): Promise<boolean> {
+    return await (o as any).isSecret;
+}
