@@ -115,7 +115,7 @@ export class ClusterNodes extends pulumi.ComponentResource {
 
         const cpInstance = instance("control-plane", "control-plane", cfg.controlPlaneInstanceType, false);
         const eip = new aws.ec2.Eip(`${name}-control-plane-eip`, { domain: "vpc", tags: tags("control-plane-eip") }, { parent: cpInstance });
-        const assoc = new aws.ec2.EipAssociation(`${name}-control-plane-eip`, { instanceId: cpInstance.id, allocationId: eip.id }, { parent: eip });
+        const assoc = new aws.ec2.EipAssociation(`${name}-control-plane-eip-assoc`, { instanceId: cpInstance.id, allocationId: eip.id }, { parent: eip });
         // Read the address through the association, so users of it wait until it points at the node.
         this.controlPlaneIp = pulumi.all([eip.publicIp, assoc.id]).apply(([ip]) => ip);
         this.controlPlane = { name: "control-plane", role: "control-plane", instance: cpInstance, publicIp: this.controlPlaneIp, privateIp: cpInstance.privateIp };
@@ -143,19 +143,19 @@ export class ClusterNodes extends pulumi.ComponentResource {
             tags: tags("vpc"),
         }, { parent: this });
         const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags("igw") }, { parent: vpc });
-        const subnet = new aws.ec2.Subnet(`${name}-public`, {
+        const subnet = new aws.ec2.Subnet(`${name}-public-subnet`, {
             vpcId: vpc.id,
             cidrBlock: cfg.subnetCidr,
             availabilityZone: cfg.availabilityZone,
             mapPublicIpOnLaunch: true,
             tags: tags("public"),
         }, { parent: vpc });
-        const routes = new aws.ec2.RouteTable(`${name}-public`, {
+        const routes = new aws.ec2.RouteTable(`${name}-public-routes`, {
             vpcId: vpc.id,
             routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
             tags: tags("public"),
         }, { parent: vpc });
-        const assoc = new aws.ec2.RouteTableAssociation(`${name}-public`, { subnetId: subnet.id, routeTableId: routes.id }, { parent: routes });
+        const assoc = new aws.ec2.RouteTableAssociation(`${name}-public-routes-assoc`, { subnetId: subnet.id, routeTableId: routes.id }, { parent: routes });
         // Instances need the route to the internet (apt, images) before their first boot step.
         return { vpcId: vpc.id, subnetId: pulumi.all([subnet.id, assoc.id]).apply(([id]) => id) };
     }
@@ -206,7 +206,7 @@ export class ClusterNodes extends pulumi.ComponentResource {
             const kp = new aws.ec2.KeyPair(`${name}-ssh`, { publicKey: cfg.sshPublicKey, tags: tags("ssh") }, { parent: this });
             return { keyName: kp.keyName, privateKey: pulumi.secret("") };
         }
-        const generated = new tls.PrivateKey(`${name}-ssh`, { algorithm: "ED25519" }, { parent: this, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem"] });
+        const generated = new tls.PrivateKey(`${name}-ssh-key`, { algorithm: "ED25519" }, { parent: this, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem"] });
         const kp = new aws.ec2.KeyPair(`${name}-ssh`, { publicKey: generated.publicKeyOpenssh, tags: tags("ssh") }, { parent: this });
         return { keyName: kp.keyName, privateKey: pulumi.secret(generated.privateKeyOpenssh) };
     }

@@ -131,7 +131,7 @@ export class EventLogStore extends pulumi.ComponentResource {
             policy: bucket.arn.apply((arn) => JSON.stringify(eventLogAccessPolicy(arn, [args.prefix, args.dataPrefix]))),
             tags,
         }, { parent: this });
-        const attachment = new aws.iam.RolePolicyAttachment(`${name}-access`, { role: args.nodeRoleName, policyArn: policy.arn }, { parent: policy });
+        const attachment = new aws.iam.RolePolicyAttachment(`${name}-access-attachment`, { role: args.nodeRoleName, policyArn: policy.arn }, { parent: policy });
         this.policyArn = policy.arn;
 
         // Read through the directory object and the policy attachment: whoever uses the URI

@@ -137,8 +137,8 @@ function worldSources(...cidrLists: unknown[]): string[] {
 }
 
 const openIngressFix =
-    "Restrict the source to your own network (a /32 for your address), or reach the port through " +
-    "an SSH tunnel. For a throwaway stack you may opt in: `pulumi config set spark-on-k8s:allowOpenIngress true` " +
+    "Restrict the source to your own network, e.g. `pulumi config set --path 'spark-on-k8s:allowedCidrs[0]' <your-ip>/32`. " +
+    "For a throwaway stack you may opt in: `pulumi config set spark-on-k8s:allowOpenIngress true` " +
     "and run the pack with the same choice, `--policy-pack-config` with " +
     '{"no-open-admin-ingress": {"allowOpenIngress": true}}.';
 

@@ -2,6 +2,10 @@
 # Helpers shared by the node scripts. render/nodeScripts.ts sends this file ahead of each
 # script on `sudo bash -s`, so it only defines things; it never acts on the node.
 #
+# bash reads a script on stdin as it runs it, so every script only defines functions and
+# constants and ends with `main "$@"`: all of it has been read before anything runs, and a
+# command that reads stdin cannot swallow the rest of the script.
+#
 # Settings read from the environment (nodes use the defaults; tests override them):
 #   NODE_ROOT     prefix of every file path the scripts read or write, so tests run against
 #                 a temporary directory instead of the real /etc. Empty on nodes.

@@ -69,6 +69,13 @@ describe("nodeScript", () => {
         }
     });
 
+    it("ends every script with main, so bash has read it all before it acts", () => {
+        for (const name of allScripts) {
+            const lines = fs.readFileSync(path.join(scriptsDir, `${name}.sh`), "utf8").trimEnd().split("\n");
+            assert.equal(lines[lines.length - 1], 'main "$@"', name);
+        }
+    });
+
     it("hashes the script part only: lib plus script, whatever the env", () => {
         const lib = fs.readFileSync(path.join(scriptsDir, "lib.sh"), "utf8");
         for (const name of allScripts) {
@@ -88,8 +95,8 @@ describe("nodeScript", () => {
             const copied = path.join(copy, "render", "nodeScripts.ts");
             const hashes = () => {
                 delete require.cache[require.resolve(copied)];
-                const module: typeof import("../render/nodeScripts") = require(copied);
-                return { drain: module.scriptHash("drain-node"), smoke: module.scriptHash("smoke-check") };
+                const copiedModule: typeof import("../render/nodeScripts") = require(copied);
+                return { drain: copiedModule.scriptHash("drain-node"), smoke: copiedModule.scriptHash("smoke-check") };
             };
             const before = hashes();
             assert.deepEqual(before, { drain: scriptHash("drain-node"), smoke: scriptHash("smoke-check") });
@@ -422,13 +429,14 @@ describe("node scripts against stub commands", function () {
 
         it("on timeout prints the node list and describes each node that is not Ready", () => {
             node.setState("nodes", "cp-0 True\nworker-1 False\n");
-            const result = node.run("wait-nodes-ready", { EXPECTED_NODES: "cp-0 worker-1 worker-2", TIMEOUT_SECONDS: "1" });
+            // A timeout of 0 polls once and then reports, which keeps the test fast.
+            const result = node.run("wait-nodes-ready", { EXPECTED_NODES: "cp-0 worker-1 worker-2", TIMEOUT_SECONDS: "0" });
             assertFailedAt(result, "wait_for_nodes_ready");
             assert.match(result.stderr, /NAME STATUS ROLES AGE VERSION/);
             assert.match(result.stderr, /Name: worker-1\nConditions: Ready False KubeletNotReady/);
             assert.match(result.stderr, /node worker-2 has not registered/);
             assert.doesNotMatch(result.stderr, /Name: cp-0/);
-            assert.match(result.stderr, /not Ready after 1s: worker-1 worker-2/);
+            assert.match(result.stderr, /not Ready after 0s: worker-1 worker-2/);
         });
     });
 
@@ -470,7 +478,7 @@ describe("node scripts against stub commands", function () {
             HISTORY_URL: "http://127.0.0.1:30080",
             HISTORY_SELECTOR: "app.kubernetes.io/name=spark-history-server",
             HISTORY_NAMESPACE: "spark-history",
-            TIMEOUT_SECONDS: "1",
+            TIMEOUT_SECONDS: "5",
         };
         const appId = "spark-4b1c0f2e9a7d4c3b8e6f5a4d3c2b1a09";
         const historyApp = (completed: boolean) =>
@@ -518,9 +526,11 @@ describe("node scripts against stub commands", function () {
             node.setState("app/.status.applicationState.state", "COMPLETED\n");
             node.setState(`http/${appId}`, historyApp(false));
             node.setState("history-server.log", "java.io.FileNotFoundException: s3a://events/spark-events\n");
-            const result = node.run("smoke-check", env);
+            // A timeout of 0 polls once and then reports, which keeps the test fast.
+            const result = node.run("smoke-check", { ...env, TIMEOUT_SECONDS: "0" });
             assertFailedAt(result, "wait_for_history_server");
             assert.equal(result.stdout, "");
+            assert.match(result.stderr, /last answer from http:\/\/127\.0\.0\.1:30080\/api\/v1\/applications\/spark-\w+: HTTP 200: .*"completed":false/);
             assert.match(result.stderr, /FileNotFoundException: s3a:\/\/events\/spark-events/);
             assert.ok(result.calls.some((c) => c.startsWith("kubectl logs -n spark-history -l app.kubernetes.io/name=spark-history-server --tail=50")));
         });

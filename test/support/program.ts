@@ -104,6 +104,20 @@ function nameOf(urn: string): string {
  * resource (with its inputs and dependencies) and the stack outputs.
  */
 export async function runProgram(config: Record<string, string> = baseConfig, opts: { preview?: boolean } = {}): Promise<ProgramRun> {
+    // Pulumi captures a stack trace for every promise; with ts-node's source maps that costs
+    // seconds per run. No stack traces while the program runs keeps the unit tier fast.
+    const { prepareStackTrace, stackTraceLimit } = Error;
+    Error.prepareStackTrace = undefined;
+    Error.stackTraceLimit = 0;
+    try {
+        return await runProgramWithMocks(config, opts);
+    } finally {
+        Error.prepareStackTrace = prepareStackTrace;
+        Error.stackTraceLimit = stackTraceLimit;
+    }
+}
+
+async function runProgramWithMocks(config: Record<string, string>, opts: { preview?: boolean }): Promise<ProgramRun> {
     const resources: Registered[] = [];
     ipCounter = 10;
     pulumi.runtime.setAllConfig(config);
@@ -139,9 +153,9 @@ export async function runProgram(config: Record<string, string> = baseConfig, op
         });
     };
     const newResource = monitor.mocks.newResource;
-    const inputsByName = new Map<string, Record<string, any>>();
+    const inputsByKey = new Map<string, Record<string, any>>();
     monitor.mocks.newResource = (args: any) => {
-        inputsByName.set(args.name, args.inputs);
+        inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
         return newResource(args);
     };
 
@@ -159,7 +173,7 @@ export async function runProgram(config: Record<string, string> = baseConfig, op
         stable = resources.length === last ? stable + 1 : 0;
         last = resources.length;
     }
-    for (const r of resources) r.inputs = inputsByName.get(r.name) ?? {};
+    for (const r of resources) r.inputs = inputsByKey.get(`${r.type}::${r.name}`) ?? {};
 
     const byNameMap = new Map(resources.map((r) => [r.name, r]));
     const run: ProgramRun = {
