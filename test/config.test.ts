@@ -98,7 +98,6 @@ describe("config validation", () => {
         const problems = problemsOf({ region: "ap-northeast-2", workerCount: 0, rootVolumeType: "gp9", kubernetesVersion: "1.2" });
         assert.equal(problems.length, 4);
         assert.ok(problems.some((p) => p.includes("allowedCidrs")));
-        const err = (() => { try { validateConfig({ workerCount: 0 }); } catch (e) { return e as Error; } })();
-        assert.match(err!.message, /^Invalid stack configuration \(3 problems\):\n  - /);
+        assert.throws(() => validateConfig({ workerCount: 0 }), /^ConfigError: Invalid stack configuration \(3 problems\):\n  - /);
     });
 });

@@ -49,7 +49,7 @@ users:
     user: { client-certificate-data: Q0VSVAo=, client-key-data: S0VZCg== }
 `;
 export const fakeJoinCommand = "kubeadm join 10.20.1.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00ff";
-export const fakeSmokeResult = { applicationId: "spark-0123456789abcdef", name: "PythonPi", durationMs: 41000, historyUrl: "http://127.0.0.1:30080/history/spark-0123456789abcdef" };
+export const fakeSmokeResult = { applicationId: "spark-0123456789abcdef", name: "PythonPi", durationMs: 41000, historyUrl: "http://127.0.0.1:30080/history/spark-0123456789abcdef/jobs/" };
 
 let ipCounter = 10;
 
@@ -107,7 +107,7 @@ export async function runProgram(config: Record<string, string> = baseConfig, op
     // Pulumi captures a stack trace for every promise; with ts-node's source maps that costs
     // seconds per run. No stack traces while the program runs keeps the unit tier fast.
     const { prepareStackTrace, stackTraceLimit } = Error;
-    Error.prepareStackTrace = undefined;
+    delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
     Error.stackTraceLimit = 0;
     try {
         return await runProgramWithMocks(config, opts);
