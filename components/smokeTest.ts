@@ -55,7 +55,11 @@ export class SmokeTest extends pulumi.ComponentResource {
             TIMEOUT_SECONDS: String(smokeTimeoutSeconds),
         }, { triggers: [app.id], dependsOn: [app], parent: this });
 
-        this.result = check.stdout.apply((out) => parseSmokeResult(out));
+        // The check reaches the History Server on the control plane itself; users open it on the public URL.
+        this.result = pulumi.all([check.stdout, args.historyServer.url]).apply(([out, url]) => {
+            const r = parseSmokeResult(out);
+            return { ...r, historyUrl: `${url}/history/${r.applicationId}/jobs/` };
+        });
         this.registerOutputs({ result: this.result });
     }
 }

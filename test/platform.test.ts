@@ -106,7 +106,10 @@ describe("Spark platform under mocks", function () {
         const check = run.byName("smoke-check");
         assert.ok(check.dependsOn.has(app.name));
         assert.match(check.inputs.stdin, /export HISTORY_URL='http:\/\/127\.0\.0\.1:30080'/);
-        assert.deepEqual(await valueOf(run.outputs.smokeTest), fakeSmokeResult);
+        assert.deepEqual(await valueOf(run.outputs.smokeTest), {
+            ...fakeSmokeResult,
+            historyUrl: `http://198.51.100.7:30080/history/${fakeSmokeResult.applicationId}/jobs/`,
+        });
     });
 
     it("skips the smoke test when smokeTest is false", async () => {

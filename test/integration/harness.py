@@ -372,7 +372,8 @@ def start_moto(procs: Procs, python: str) -> Moto:
         "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
     }))
     key = iam.create_access_key(UserName="spark-platform-it")["AccessKey"]
-    req = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST")
+    req = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST",
+                                 headers={"Content-Type": "text/plain"})
     with urllib.request.urlopen(req, timeout=10) as r:
         assert r.status == 200, "moto refused to enforce authentication"
     moto = Moto(endpoint, key["AccessKeyId"], key["SecretAccessKey"], proc)

@@ -1,0 +1,73 @@
+"""Case 6: the History Server with a bucket that does not exist, with a wrong secret key and
+with a missing prefix object: it fails within a bound with a message naming the problem,
+never a silent hang."""
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+import harness
+from conftest import MAIN_BUCKET, OBSERVED, make_event_log_dir, start_history_server
+
+EXPECTED = json.loads((Path(__file__).parent / "expected-errors.json").read_text())
+#: From start to the failure being visible (JVM start + S3A init + first listing).
+BAD_INPUT_BOUND = 120
+
+
+def run_until_failure(proc: harness.Proc, needle: str, bound: float) -> tuple[bool, str]:
+    """Wait until the process exits or its log shows needle; (exited, log)."""
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        if not proc.alive():
+            return True, proc.text()
+        if needle in proc.text():
+            return False, proc.text()
+        time.sleep(1)
+    raise AssertionError(f"{proc.name}: neither exited nor logged {needle!r} within {bound}s (silent hang):\n"
+                         f"{harness.tail(harness.without_stack_frames(proc.text()))}")
+
+
+def start_bad(procs, render, local_factory, work, name: str, bucket: str, secret: str | None = None):
+    store = work / f"store-{name}"
+    store.mkdir()
+    local = local_factory(bucket, secret=secret, history_store=str(store), history_port=harness.free_port())
+    return start_history_server(procs, render, local, work / f"conf-{name}", name)
+
+
+def first_line_with(text: str, needle: str) -> str:
+    return next((l.strip() for l in text.splitlines() if needle in l), "")
+
+
+@pytest.mark.parametrize("case", ["missing-bucket", "wrong-secret"])
+def test_history_server_fails_loudly(case, procs, render, local_factory, moto, main_bucket, work):
+    _, prefix = main_bucket
+    if case == "missing-bucket":
+        bucket, secret, key = "spark-platform-it-no-such-bucket", None, "historyServerMissingBucket"
+    else:
+        bucket, secret, key = MAIN_BUCKET, "wrong-secret-key", "historyServerAccessDenied"
+    want = EXPECTED[key]["text"].format(dir=f"s3a://{bucket}/{prefix.rstrip('/')}")
+    proc = start_bad(procs, render, local_factory, work, f"case6-hs-{case}", bucket, secret)
+    try:
+        exited, text = run_until_failure(proc, want, BAD_INPUT_BOUND)
+    finally:
+        procs.stop(proc)
+    OBSERVED[f"History Server, {case}"] = first_line_with(text, want[:30]) or harness.tail(text, 5)
+    assert want in text, f"expected {want!r} in:\n{harness.tail(harness.without_stack_frames(text))}"
+    assert bucket in want
+
+
+def test_history_server_missing_prefix_object(procs, render, local_factory, moto, main_bucket, work):
+    """Bucket exists, prefix object does not: what the History Server says."""
+    bucket = "spark-platform-it-hs-no-prefix"
+    moto.s3().create_bucket(Bucket=bucket)
+    _, prefix = main_bucket
+    proc = start_bad(procs, render, local_factory, work, "case6-hs-missing-prefix", bucket)
+    want = f"s3a://{bucket}/{prefix.rstrip('/')}"
+    try:
+        exited, text = run_until_failure(proc, "does not exist", BAD_INPUT_BOUND)
+    finally:
+        procs.stop(proc)
+    line = first_line_with(text, "does not exist") or first_line_with(text, "Exception")
+    OBSERVED["History Server, missing prefix"] = line
+    assert want in text and "does not exist" in text, harness.tail(harness.without_stack_frames(text))
