@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNodes, sshUser } from "./components/clusterNodes";
+import { CostEstimate } from "./components/costEstimate";
 import { EventLogStore } from "./components/eventLogStore";
 import { HistoryServer } from "./components/historyServer";
 import { JupyterLab } from "./components/jupyterLab";
@@ -64,6 +65,8 @@ const smoke = config.smokeTest
     })
     : undefined;
 
+const cost = new CostEstimate("cost", { config, workerAvailabilityZone: nodes.workers[0].instance.availabilityZone });
+
 export const controlPlaneIp = nodes.controlPlaneIp;
 export const kubeconfig = cluster.kubeconfig;
 export const kubernetesVersion = cluster.kubernetesVersion;
@@ -82,3 +85,4 @@ export const historyServerUrl = history.url;
 export const jupyterUrl = jupyter.url;
 export const jupyterToken = jupyter.token;
 export const smokeTest = smoke?.result;
+export const estimatedCost = cost.estimate;
