@@ -54,21 +54,20 @@ export class CostEstimate extends pulumi.ComponentResource {
                 throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
             }
         };
-        let prices: [number, number, number];
-        try {
-            prices = await Promise.all([
-                price(`${cfg.controlPlaneInstanceType} price`, instancePriceQuery(cfg.region, cfg.controlPlaneInstanceType)),
-                price(`${cfg.workerInstanceType} price`, instancePriceQuery(cfg.region, cfg.workerInstanceType)),
-                price(`${cfg.rootVolumeType} volume price`, volumePriceQuery(cfg.region, cfg.rootVolumeType)),
-            ]);
-        } catch (e) {
+        const lookups = await Promise.allSettled([
+            price(`${cfg.controlPlaneInstanceType} price`, instancePriceQuery(cfg.region, cfg.controlPlaneInstanceType)),
+            price(`${cfg.workerInstanceType} price`, instancePriceQuery(cfg.region, cfg.workerInstanceType)),
+            price(`${cfg.rootVolumeType} volume price`, volumePriceQuery(cfg.region, cfg.rootVolumeType)),
+        ]);
+        const failures = [...new Set(lookups.flatMap((l) => (l.status === "rejected" ? [String(l.reason?.message ?? l.reason)] : [])))];
+        if (failures.length > 0) {
             return {
                 available: false,
-                reason: `AWS Price List API lookup in ${cfg.region} failed (${e instanceof Error ? e.message : String(e)}); ` +
+                reason: `AWS Price List API lookup in ${cfg.region} failed (${failures.join("; ")}); ` +
                     `no estimate rather than a guess. The lookup needs pricing:GetProducts.`,
             };
         }
-        const [controlPlaneHourly, workerHourly, perGbMonth] = prices;
+        const [controlPlaneHourly, workerHourly, perGbMonth] = lookups.map((l) => (l as PromiseFulfilledResult<number>).value);
         const ipv4 = await price("public IPv4 price", publicIpv4PriceQuery(cfg.region))
             .then((hourly) => ({ hourly, source: "price-list" as PriceSource }))
             .catch(() => ({ hourly: publicIpv4HourlyConstant, source: "constant" as PriceSource }));

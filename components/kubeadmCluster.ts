@@ -112,13 +112,14 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                 dependsOn: [prepared.get(w.name)!, cni],
             });
             // Deleted before the worker's instance: drains the node so executors move elsewhere.
-            return new command.remote.Command(`${name}-${w.name}-drain`, {
+            new command.remote.Command(`${name}-${w.name}-drain`, {
                 connection: this.connection(cp),
                 create: `echo ${shellQuote(`${w.name} joined`)}`,
                 delete: `sudo bash -c ${shellQuote(nodeScript("drain-node", { NODE_NAME: w.name }))}`,
                 triggers: [scriptHash("drain-node")],
                 addPreviousOutputInEnv: false,
             }, { parent: this, dependsOn: [join] });
+            return join;
         });
 
         this.ready = this.run(`${name}-nodes-ready`, cp, "wait-nodes-ready", {

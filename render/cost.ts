@@ -19,7 +19,9 @@ export type PriceSource =
     /** A documented constant (`publicIpv4HourlyConstant`). */
     | "constant"
     /** `referencePrices` below: the README's table, not a live price. */
-    | "reference";
+    | "reference"
+    /** Nothing to price (no NAT gateway). */
+    | "none";
 
 /** Unit prices and quantities of everything the stack keeps running, in USD. */
 export interface CostInputs {
@@ -85,7 +87,7 @@ export const costExclusions = [
     "data transfer out to the internet",
     "S3 storage and requests of the event-log and data bucket",
     "CPU credits of burstable (t2/t3) instances above their baseline in unlimited mode (t3 default)",
-    "volumes and Elastic IPs keep billing while instances are stopped",
+    "stopped instances (the estimate is for a running cluster; a stopped one still pays for its volumes and Elastic IP)",
 ];
 
 /** Hourly and monthly cost of a stack, line by line. Volumes are priced per GB-month, prorated per hour. */
@@ -145,7 +147,7 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
             unit: "gateway-hour",
             unitPrice: inputs.nat.hourly,
             pricing: inputs.nat.count === 0 ? "none: nodes reach the internet through their public addresses" : "on-demand",
-            source,
+            source: inputs.nat.count === 0 ? "none" : source,
         }, inputs.nat.count * inputs.nat.hourly),
     ];
     const hourly = breakdown.reduce((sum, l) => sum + l.hourly, 0);
@@ -333,7 +335,7 @@ export function referenceCostTable(base: StackShape = devStack, cheaper: StackSh
     const b = referenceEstimate(cheaper);
     const describe = (s: StackShape) => ({
         controlPlane: `${s.controlPlaneInstanceType} on-demand`,
-        workers: `${s.workerCount} × ${s.workerInstanceType} ${s.spotWorkers ? "spot" : "on-demand"}`,
+        workers: `${s.workerCount} × ${s.workerInstanceType} ${s.spotWorkers ? `spot (assumed ${referencePrices.spotDiscount * 100}% off)` : "on-demand"}`,
         volumes: `${1 + s.workerCount} × ${s.rootVolumeSizeGb} GB ${s.rootVolumeType}`,
         ips: `${1 + s.workerCount} addresses`,
     });
@@ -356,8 +358,8 @@ export function referenceCostTable(base: StackShape = devStack, cheaper: StackSh
         "|---|---|---|",
         ...rows.map((r) => `| ${r.join(" | ")} |`),
         "",
-        `The ${cheaper.label} stack costs ${ratio.toFixed(2)} × the ${base.label} ` +
-            `(${Math.round((1 - ratio) * 100)}% less). Spot workers are priced at an assumed ` +
+        `Saving: the ${cheaper.label} stack costs ${ratio.toFixed(2)} × the ${base.label}, ` +
+            `${Math.round((1 - ratio) * 100)}% less. Spot workers are priced at an assumed ` +
             `${referencePrices.spotDiscount * 100}% below on-demand; the real spot price varies and is at most on-demand.`,
         `Not included: ${costExclusions.join("; ")}.`,
         "",

@@ -118,6 +118,12 @@ def jupyter_env(local: Local) -> dict[str, str]:
     }
 
 
+def jupyter_extra_args(euid: int) -> list[str]:
+    """JupyterLab command-line options added to the rendered start script's."""
+    # The pod runs as uid 185; a test machine or CI may run as root, which JupyterLab refuses.
+    return ["--allow-root"] if euid == 0 else []
+
+
 def jupyter_args(port: int, root_dir: str) -> dict[str, str]:
     """JupyterLab command-line options replaced in the rendered start script."""
     return {

@@ -73,6 +73,7 @@ def test_jupyterlab_requires_token(procs, render, jupyter_env, work):
     port = harness.free_port()
     cmd = harness.localize_jupyter_command(cmd, str(Path(harness.python_bin_dir()) / "python"), str(home),
                                            overrides.jupyter_args(port, str(root)))
+    cmd += overrides.jupyter_extra_args(os.geteuid())
     token = secrets.token_hex(24)
     env = dict(jupyter_env)
     env.update({"JUPYTER_TOKEN": token, "HOME": str(home)})  # the script runs with HOME=$WORKSPACE

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import harness
-from conftest import MAIN_BUCKET, OBSERVED, make_event_log_dir, start_history_server
+from conftest import MAIN_BUCKET, OBSERVED, start_history_server
 
 EXPECTED = json.loads((Path(__file__).parent / "expected-errors.json").read_text())
 #: From start to the failure being visible (JVM start + S3A init + first listing).
@@ -63,11 +63,10 @@ def test_history_server_missing_prefix_object(procs, render, local_factory, moto
     moto.s3().create_bucket(Bucket=bucket)
     _, prefix = main_bucket
     proc = start_bad(procs, render, local_factory, work, "case6-hs-missing-prefix", bucket)
-    want = f"s3a://{bucket}/{prefix.rstrip('/')}"
+    want = EXPECTED["historyServerMissingPrefix"]["text"].format(dir=f"s3a://{bucket}/{prefix.rstrip('/')}")
     try:
-        exited, text = run_until_failure(proc, "does not exist", BAD_INPUT_BOUND)
+        exited, text = run_until_failure(proc, want, BAD_INPUT_BOUND)
     finally:
         procs.stop(proc)
-    line = first_line_with(text, "does not exist") or first_line_with(text, "Exception")
-    OBSERVED["History Server, missing prefix"] = line
-    assert want in text and "does not exist" in text, harness.tail(harness.without_stack_frames(text))
+    OBSERVED["History Server, missing prefix"] = first_line_with(text, want[:30]) or harness.tail(text, 5)
+    assert want in text, f"expected {want!r} in:\n{harness.tail(harness.without_stack_frames(text))}"

@@ -11,6 +11,9 @@ export interface Registered {
     dependsOn: Set<string>;
     parent: string;
     provider: string;
+    /** When the mock started and finished creating it (ms since the run began). */
+    startedAt: number;
+    finishedAt: number;
 }
 
 export interface ProgramRun {
@@ -95,6 +98,112 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     }
 }
 
+/** An invoke failure as the engine reports it: the SDK shows an engine error's `details`. */
+function invokeError(message: string): Error {
+    return Object.assign(new Error(message), { details: message });
+}
+
+interface MockProduct {
+    serviceCode: string;
+    productFamily: string;
+    attributes: Record<string, string>;
+    unit: string;
+    usd: number;
+}
+
+/** A slice of the Seoul Price List: each wanted product among the near-misses a loose query would also match. */
+const mockPriceList: MockProduct[] = (() => {
+    const seoul = { regionCode: "ap-northeast-2", location: "Asia Pacific (Seoul)", locationType: "AWS Region" };
+    const products: MockProduct[] = [];
+    for (const [instanceType, usd] of Object.entries({ "t2.xlarge": 0.2304, "t3.large": 0.104, "t3.xlarge": 0.208 })) {
+        for (const operatingSystem of ["Linux", "Windows"]) {
+            for (const tenancy of ["Shared", "Dedicated"]) {
+                for (const capacitystatus of ["Used", "UnusedCapacityReservation"]) {
+                    products.push({
+                        serviceCode: "AmazonEC2",
+                        productFamily: "Compute Instance",
+                        attributes: {
+                            ...seoul, instanceType, operatingSystem, tenancy, capacitystatus,
+                            preInstalledSw: "NA",
+                            licenseModel: "No License required",
+                            usagetype: `APN2-${tenancy === "Shared" ? "BoxUsage" : "DedicatedUsage"}:${instanceType}`,
+                        },
+                        unit: "Hrs",
+                        usd: usd * (operatingSystem === "Windows" ? 1.4 : 1) * (tenancy === "Dedicated" ? 1.1 : 1),
+                    });
+                }
+            }
+        }
+    }
+    const ebs = (productFamily: string, volumeApiName: string, unit: string, usd: number) =>
+        products.push({ serviceCode: "AmazonEC2", productFamily, attributes: { ...seoul, volumeApiName, usagetype: `APN2-EBS:VolumeUsage.${volumeApiName}` }, unit, usd });
+    ebs("Storage", "gp2", "GB-Mo", 0.114);
+    ebs("Storage", "gp3", "GB-Mo", 0.0912);
+    ebs("System Operation", "gp3", "IOPS-Mo", 0.0057);
+    ebs("Provisioned Throughput", "gp3", "GiBps-mo", 45.6);
+    for (const state of ["In-use", "Idle"]) {
+        products.push({
+            serviceCode: "AmazonVPC",
+            productFamily: "",
+            attributes: {
+                ...seoul,
+                group: "VPCPublicIPv4Address",
+                groupDescription: `Hourly charge for ${state} Public IPv4 Addresses`,
+                usagetype: `APN2-PublicIPv4:${state === "Idle" ? "IdleAddress" : "InUseAddress"}`,
+            },
+            unit: "Hrs",
+            usd: 0.005,
+        });
+    }
+    return products;
+})();
+
+/** `aws.pricing.getProduct` like the provider: exactly one product must match, its JSON in `result`. */
+export function mockGetProduct(inputs: Record<string, any>): Record<string, any> {
+    const filters: { field: string; value: string }[] = inputs.filters ?? [];
+    const matches = mockPriceList.filter((p) => p.serviceCode === inputs.serviceCode &&
+        filters.every((f) => (f.field === "productFamily" ? p.productFamily : p.attributes[f.field]) === f.value));
+    if (matches.length === 0) throw invokeError("Pricing product query did not return any elements");
+    if (matches.length > 1) throw invokeError(`Pricing product query not precise enough. Returned ${matches.length} elements`);
+    const p = matches[0];
+    const sku = `SKU${mockPriceList.indexOf(p).toString().padStart(13, "0")}`;
+    const term = (code: string, usd: number, extra: object = {}) => ({
+        [`${sku}.${code}`]: {
+            priceDimensions: {
+                [`${sku}.${code}.6YS6EN2CT7`]: {
+                    unit: p.unit, endRange: "Inf", beginRange: "0", appliesTo: [], rateCode: `${sku}.${code}.6YS6EN2CT7`,
+                    description: `$${usd} per ${p.unit}`, pricePerUnit: { USD: usd.toFixed(10) },
+                },
+            },
+            sku, effectiveDate: "2025-06-01T00:00:00Z", offerTermCode: code, termAttributes: extra,
+        },
+    });
+    const product = {
+        product: { productFamily: p.productFamily || undefined, attributes: { servicecode: p.serviceCode, ...p.attributes }, sku },
+        serviceCode: p.serviceCode,
+        terms: {
+            OnDemand: term("JRTCKXETXF", p.usd),
+            // Reserved prices are cheaper and must not be read as on-demand ones.
+            ...(p.serviceCode === "AmazonEC2" && p.unit === "Hrs"
+                ? { Reserved: term("4NA7Y494T4", p.usd * 0.6, { LeaseContractLength: "1yr", PurchaseOption: "No Upfront", OfferingClass: "standard" }) }
+                : {}),
+        },
+        version: "20250601000000",
+        publicationDate: "2025-06-01T00:00:00Z",
+    };
+    return { ...inputs, id: sku, result: JSON.stringify(product) };
+}
+
+/** `aws.ec2.getSpotPrice`: one price per zone, so a query without a zone matches several and fails. */
+export function mockGetSpotPrice(inputs: Record<string, any>): Record<string, any> {
+    const prices: Record<string, number> = { "t2.xlarge": 0.0691, "t3.large": 0.0312, "t3.xlarge": 0.0624 };
+    const price = prices[inputs.instanceType];
+    if (!inputs.availabilityZone?.startsWith("ap-northeast-2") || price === undefined) {
+        throw invokeError("multiple or no EC2 Spot Price History results found matching criteria; try different search");
+    }
+    return { ...inputs, id: "spot", region: "ap-northeast-2", spotPrice: price.toFixed(6), spotPriceTimestamp: "2025-06-01T00:00:00Z" };
+}
+
 function nameOf(urn: string): string {
     return urn.split("::").pop() ?? urn;
 }
@@ -103,7 +212,13 @@ function nameOf(urn: string): string {
  * Runs index.ts under Pulumi's mocks with the given config and returns every registered
  * resource (with its inputs and dependencies) and the stack outputs.
  */
-export async function runProgram(config: Record<string, string> = baseConfig, opts: { preview?: boolean } = {}): Promise<ProgramRun> {
+export interface RunOptions {
+    preview?: boolean;
+    /** Milliseconds the mock takes to create a resource: models deployment time (bench/). */
+    latency?: (type: string, name: string, inputs: Record<string, any>) => number;
+}
+
+export async function runProgram(config: Record<string, string> = baseConfig, opts: RunOptions = {}): Promise<ProgramRun> {
     // Pulumi captures a stack trace for every promise; with ts-node's source maps that costs
     // seconds per run. No stack traces while the program runs keeps the unit tier fast.
     const { prepareStackTrace, stackTraceLimit } = Error;
@@ -117,14 +232,19 @@ export async function runProgram(config: Record<string, string> = baseConfig, op
     }
 }
 
-async function runProgramWithMocks(config: Record<string, string>, opts: { preview?: boolean }): Promise<ProgramRun> {
+async function runProgramWithMocks(config: Record<string, string>, opts: RunOptions): Promise<ProgramRun> {
     const resources: Registered[] = [];
+    const t0 = Date.now();
+    const timing = new Map<string, { startedAt: number; finishedAt: number }>();
+    let pending = 0;
     ipCounter = 10;
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks({
         newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
         call: (args) => {
             if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-0123456789abcdef0", name: "ubuntu-jammy" };
+            if (args.token === "aws:pricing/getProduct:getProduct") return mockGetProduct(args.inputs);
+            if (args.token === "aws:ec2/getSpotPrice:getSpotPrice") return mockGetSpotPrice(args.inputs);
             return args.inputs;
         },
     }, "spark-on-k8s", "dev", opts.preview ?? false);
@@ -139,6 +259,8 @@ async function runProgramWithMocks(config: Record<string, string>, opts: { previ
                 const deps = new Set<string>(req.getDependenciesList().map(nameOf));
                 req.getPropertydependenciesMap().forEach((v: any) => v.getUrnsList().forEach((u: string) => deps.add(nameOf(u))));
                 const provider: string = req.getProvider() ?? "";
+                // The engine waits for a resource's provider like for any other dependency.
+                if (provider) deps.add(nameOf(provider.split("::").slice(0, -1).join("::")));
                 resources.push({
                     type: req.getType(),
                     name: req.getName(),
@@ -147,6 +269,7 @@ async function runProgramWithMocks(config: Record<string, string>, opts: { previ
                     dependsOn: deps,
                     parent: nameOf(req.getParent() ?? ""),
                     provider: provider ? nameOf(provider.split("::").slice(0, -1).join("::")) : "",
+                    ...(timing.get(`${req.getType()}::${req.getName()}`) ?? { startedAt: 0, finishedAt: 0 }),
                 });
             }
             callback(err, resp);
@@ -154,8 +277,15 @@ async function runProgramWithMocks(config: Record<string, string>, opts: { previ
     };
     const newResource = monitor.mocks.newResource;
     const inputsByKey = new Map<string, Record<string, any>>();
-    monitor.mocks.newResource = (args: any) => {
-        inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
+    monitor.mocks.newResource = async (args: any) => {
+        const key = `${args.type}::${args.name}`;
+        inputsByKey.set(key, args.inputs);
+        const startedAt = Date.now() - t0;
+        const ms = opts.latency?.(args.type, args.name, args.inputs) ?? 0;
+        pending++;
+        if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+        pending--;
+        timing.set(key, { startedAt, finishedAt: Date.now() - t0 });
         return newResource(args);
     };
 
@@ -170,7 +300,7 @@ async function runProgramWithMocks(config: Record<string, string>, opts: { previ
     let stable = 0;
     while (stable < 5) {
         await new Promise((r) => setTimeout(r, 20));
-        stable = resources.length === last ? stable + 1 : 0;
+        stable = resources.length === last && pending === 0 ? stable + 1 : 0;
         last = resources.length;
     }
     for (const r of resources) r.inputs = inputsByKey.get(`${r.type}::${r.name}`) ?? {};
