@@ -107,7 +107,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                 logging: "none",
                 addPreviousOutputInEnv: false,
             }, { parent: this, dependsOn: [init], additionalSecretOutputs: ["stdout"] });
-            const join = this.run(`${name}-${w.name}-join`, w, "join-worker", { JOIN_COMMAND: token.stdout, NODE_NAME: w.name }, {
+            const join = this.run(`${name}-${w.name}-join`, w, "join-worker", { JOIN_COMMAND: pulumi.secret(token.stdout), NODE_NAME: w.name }, {
                 triggers: [w.instance.id],
                 dependsOn: [prepared.get(w.name)!, cni],
             });

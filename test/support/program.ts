@@ -11,6 +11,10 @@ export interface Registered {
     dependsOn: Set<string>;
     parent: string;
     provider: string;
+    /** Resource options the engine would act on. */
+    retainOnDelete: boolean;
+    ignoreChanges: string[];
+    additionalSecretOutputs: string[];
     /** When the mock started and finished creating it (ms since the run began). */
     startedAt: number;
     finishedAt: number;
@@ -83,7 +87,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { ...inputs, status: { status: "deployed", version: inputs.version } };
         case "command:remote:Command": {
             const create: string = inputs.create ?? "";
-            const stdin: string = inputs.stdin ?? "";
+            const stdin: string = unwrapSecret(inputs.stdin) ?? "";
             const stdout = create.includes("admin.conf")
                 ? fakeKubeconfig
                 : create.includes("token create")
@@ -204,6 +208,10 @@ export function mockGetSpotPrice(inputs: Record<string, any>): Record<string, an
     return { ...inputs, id: "spot", region: "ap-northeast-2", spotPrice: price.toFixed(6), spotPriceTimestamp: "2025-06-01T00:00:00Z" };
 }
 
+function unwrapSecret<T>(v: T | { value: T }): T {
+    return isSecretInput(v) ? (v as { value: T }).value : (v as T);
+}
+
 function nameOf(urn: string): string {
     return urn.split("::").pop() ?? urn;
 }
@@ -268,6 +276,9 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
                     inputs: {},
                     dependsOn: deps,
                     parent: nameOf(req.getParent() ?? ""),
+                    retainOnDelete: req.getRetainondelete() ?? false,
+                    ignoreChanges: req.getIgnorechangesList(),
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                     provider: provider ? nameOf(provider.split("::").slice(0, -1).join("::")) : "",
                     ...(timing.get(`${req.getType()}::${req.getName()}`) ?? { startedAt: 0, finishedAt: 0 }),
                 });
@@ -293,7 +304,17 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
     for (const k of Object.keys(require.cache)) {
         if (!k.includes("node_modules")) delete require.cache[k];
     }
-    const outputs = require(programPath);
+    // A resource that fails to register would otherwise only truncate the run silently.
+    const failures: unknown[] = [];
+    const onRejection = (e: unknown) => failures.push(e);
+    process.on("unhandledRejection", onRejection);
+    let outputs: Record<string, any>;
+    try {
+        outputs = require(programPath);
+    } catch (e) {
+        process.off("unhandledRejection", onRejection);
+        throw e;
+    }
 
     // Wait until registrations stop arriving: outputs resolve before every resource is registered.
     let last = -1;
@@ -303,6 +324,8 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
         stable = resources.length === last && pending === 0 ? stable + 1 : 0;
         last = resources.length;
     }
+    process.off("unhandledRejection", onRejection);
+    if (failures.length > 0) throw failures[0];
     for (const r of resources) r.inputs = inputsByKey.get(`${r.type}::${r.name}`) ?? {};
 
     const byNameMap = new Map(resources.map((r) => [r.name, r]));
@@ -341,6 +364,11 @@ export function valueOf<T>(o: pulumi.Output<T> | T): Promise<T> {
         resolve(v);
         return v;
     }));
+}
+
+/** Pulumi's wire form of a secret value, as mocks receive it in a resource's inputs. */
+export function isSecretInput(v: unknown): boolean {
+    return typeof v === "object" && v !== null && (v as any)["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
 }
 
 /** Whether an Output is marked secret. */

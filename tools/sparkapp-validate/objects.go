@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -35,17 +36,17 @@ func (k TypeKey) String() string { return k.APIVersion + " " + k.Kind }
 // such document. A document of any other type fails: adding a kind to the render means adding
 // it here, with whatever API-server checks matter for it.
 var validators = map[TypeKey]func(doc []byte) error{
-	{"v1", "Namespace"}:                                      builtin[corev1.Namespace](clusterScoped, apivalidation.NameIsDNSLabel, nil),
-	{"v1", "ConfigMap"}:                                      builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateConfigMap),
-	{"v1", "Secret"}:                                         builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateSecret),
-	{"v1", "Service"}:                                        builtin(namespaced, apivalidation.NameIsDNS1035Label, validateService),
-	{"v1", "ServiceAccount"}:                                 builtin[corev1.ServiceAccount](namespaced, apivalidation.NameIsDNSSubdomain, nil),
-	{"v1", "PersistentVolume"}:                               builtin(clusterScoped, apivalidation.NameIsDNSSubdomain, validatePersistentVolume),
-	{"v1", "PersistentVolumeClaim"}:                          builtin(namespaced, apivalidation.NameIsDNSSubdomain, validatePersistentVolumeClaim),
-	{"apps/v1", "Deployment"}:                                builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateDeployment),
-	{"rbac.authorization.k8s.io/v1", "Role"}:                 builtin(namespaced, path.ValidatePathSegmentName, validateRole),
-	{"rbac.authorization.k8s.io/v1", "RoleBinding"}:          builtin(namespaced, path.ValidatePathSegmentName, validateRoleBinding),
-	{v1beta2.GroupVersion.String(), SparkApplicationKind}:    ValidateSparkApplication,
+	{"v1", "Namespace"}:                                   builtin[corev1.Namespace](clusterScoped, apivalidation.NameIsDNSLabel, nil),
+	{"v1", "ConfigMap"}:                                   builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateConfigMap),
+	{"v1", "Secret"}:                                      builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateSecret),
+	{"v1", "Service"}:                                     builtin(namespaced, apivalidation.NameIsDNS1035Label, validateService),
+	{"v1", "ServiceAccount"}:                              builtin[corev1.ServiceAccount](namespaced, apivalidation.NameIsDNSSubdomain, nil),
+	{"v1", "PersistentVolume"}:                            builtin(clusterScoped, apivalidation.NameIsDNSSubdomain, validatePersistentVolume),
+	{"v1", "PersistentVolumeClaim"}:                       builtin(namespaced, apivalidation.NameIsDNSSubdomain, validatePersistentVolumeClaim),
+	{"apps/v1", "Deployment"}:                             builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateDeployment),
+	{"rbac.authorization.k8s.io/v1", "Role"}:              builtin(namespaced, path.ValidatePathSegmentName, validateRole),
+	{"rbac.authorization.k8s.io/v1", "RoleBinding"}:       builtin(namespaced, path.ValidatePathSegmentName, validateRoleBinding),
+	{v1beta2.GroupVersion.String(), SparkApplicationKind}: ValidateSparkApplication,
 }
 
 // SupportedTypes lists the keys of validators, sorted.
@@ -227,7 +228,7 @@ func validateConfigMap(cm *corev1.ConfigMap) field.ErrorList {
 	}
 	errs = validateDataKeys(keys, field.NewPath("binaryData"), seen, errs)
 	if size > maxConfigSize {
-		errs = append(errs, field.TooLong(field.NewPath(""), "", maxConfigSize))
+		errs = append(errs, field.TooLong(field.NewPath("data"), "", maxConfigSize))
 	}
 	return errs
 }
@@ -370,7 +371,8 @@ func validatePersistentVolume(pv *corev1.PersistentVolume) field.ErrorList {
 	if len(spec.Capacity) == 0 {
 		errs = append(errs, field.Required(p.Child("capacity"), ""))
 	}
-	for name, q := range spec.Capacity {
+	for _, name := range slices.Sorted(maps.Keys(spec.Capacity)) {
+		q := spec.Capacity[name]
 		if name != corev1.ResourceStorage {
 			errs = append(errs, field.NotSupported(p.Child("capacity"), name, []corev1.ResourceName{corev1.ResourceStorage}))
 		} else if q.Sign() <= 0 {
@@ -635,14 +637,17 @@ func validateContainer(c *corev1.Container, p *field.Path, names, volumes map[st
 		mountPaths[m.MountPath] = true
 	}
 
-	for name, probe := range map[string]*corev1.Probe{"livenessProbe": c.LivenessProbe,
-		"readinessProbe": c.ReadinessProbe, "startupProbe": c.StartupProbe} {
-		if probe != nil {
-			errs = append(errs, validateProbe(probe, p.Child(name))...)
+	for _, probe := range []struct {
+		name  string
+		probe *corev1.Probe
+	}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}} {
+		if probe.probe != nil {
+			errs = append(errs, validateProbe(probe.probe, p.Child(probe.name))...)
 		}
 	}
 
-	for name, req := range c.Resources.Requests {
+	for _, name := range slices.Sorted(maps.Keys(c.Resources.Requests)) {
+		req := c.Resources.Requests[name]
 		if limit, ok := c.Resources.Limits[name]; ok && req.Cmp(limit) > 0 {
 			errs = append(errs, field.Invalid(p.Child("resources", "requests").Key(string(name)), req.String(),
 				fmt.Sprintf("must be less than or equal to %s limit of %s", name, limit.String())))

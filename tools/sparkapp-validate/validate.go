@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// SparkApplicationKind is the kind this tool validates; other documents are skipped.
+// SparkApplicationKind is the kind of the spark-operator's custom resource.
 const SparkApplicationKind = "SparkApplication"
 
 // Values accepted by the kubebuilder enum markers on the v1beta2 types (and therefore by the
@@ -38,27 +38,29 @@ var (
 	}
 )
 
-// ValidationError lists every problem found in one SparkApplication document.
+// ValidationError lists every problem found in one document.
 type ValidationError struct {
 	Problems []string
 }
 
 func (e *ValidationError) Error() string { return strings.Join(e.Problems, "; ") }
 
-// DocumentResult is the outcome for one SparkApplication document of a YAML stream.
+// DocumentResult is the outcome for one (non-empty) document of a YAML stream.
 type DocumentResult struct {
 	// Index is the 1-based position of the document in its stream (counting every document).
 	Index int
-	// Name is metadata.name, or "" when absent.
-	Name string
-	// Err is nil when the document is a valid SparkApplication.
+	// APIVersion, Kind and Name are the document's apiVersion, kind and metadata.name, each ""
+	// when absent (or, for Name, not readable).
+	APIVersion, Kind, Name string
+	// Err is nil when the document is a valid object of a type this tool covers.
 	Err error
 }
 
 // ValidateStream splits a (possibly multi-document) YAML stream and validates every document
-// whose kind is SparkApplication. Documents of other kinds, and empty documents, are skipped.
-// The returned error is set only when the stream itself cannot be read or a document is not
-// parseable YAML (its kind then cannot be known, so it is never silently skipped).
+// with ValidateObject. Empty documents (only comments, or "null") are skipped; every other
+// document yields a result, so one that is not a Kubernetes object, or whose type this tool
+// does not cover, fails. The returned error is set only when the stream itself cannot be read
+// or split into documents.
 func ValidateStream(r io.Reader) ([]DocumentResult, error) {
 	reader := utilyaml.NewYAMLReader(bufio.NewReader(r))
 	var results []DocumentResult
@@ -70,27 +72,24 @@ func ValidateStream(r io.Reader) ([]DocumentResult, error) {
 		if err != nil {
 			return results, fmt.Errorf("document %d: %w", index, err)
 		}
-		var head struct {
-			Kind     string `json:"kind"`
-			Metadata struct {
-				Name string `json:"name"`
-			} `json:"metadata"`
-		}
+		result := DocumentResult{Index: index}
 		js, err := yaml.YAMLToJSON(doc)
 		if err != nil {
-			return results, fmt.Errorf("document %d: invalid YAML: %w", index, err)
+			result.Err = &ValidationError{Problems: []string{"invalid YAML: " + oneLine(err.Error())}}
+			results = append(results, result)
+			continue
 		}
-		if t := bytes.TrimSpace(js); len(t) == 0 || t[0] != '{' {
-			continue // empty document (only comments or "null"), or not an object
+		if t := bytes.TrimSpace(js); len(t) == 0 || string(t) == "null" {
+			continue // empty document
 		}
-		if err := json.Unmarshal(js, &head); err != nil || head.Kind != SparkApplicationKind {
-			continue // kind missing or not a string: not something we validate
+		h, err := objectHead(js)
+		if err != nil {
+			result.Err = &ValidationError{Problems: []string{err.Error()}}
+		} else {
+			result.APIVersion, result.Kind, result.Name = h.APIVersion, h.Kind, h.Name
+			result.Err = validateTyped(h.TypeKey, doc)
 		}
-		results = append(results, DocumentResult{
-			Index: index,
-			Name:  head.Metadata.Name,
-			Err:   ValidateSparkApplication(doc),
-		})
+		results = append(results, result)
 	}
 }
 
