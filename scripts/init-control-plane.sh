@@ -18,6 +18,10 @@ readonly VERSION_MARKER="__KUBERNETES_VERSION__"
 readonly KUBERNETES_DIR="$NODE_ROOT/etc/kubernetes"
 readonly ADMIN_CONF="$KUBERNETES_DIR/admin.conf"
 readonly KUBEADM_CONFIG_FILE="$KUBERNETES_DIR/kubeadm-config.yaml"
+readonly MANIFESTS_DIR="$KUBERNETES_DIR/manifests"
+# Written once kubeadm init has finished: admin.conf alone is also there after an init that was
+# cut off half-way (kubeadm writes it before it waits for the control plane).
+readonly INIT_DONE="$KUBERNETES_DIR/kubeadm-init.done"
 readonly INIT_LOG="$NODE_ROOT/var/log/kubeadm-init.log"
 export KUBECONFIG="$ADMIN_CONF"
 
@@ -46,8 +50,11 @@ run_kubeadm_init() {
   install -d -m 0755 "$(dirname "$INIT_LOG")"
   install -m 0600 /dev/null "$INIT_LOG"
   # --skip-token-print keeps the bootstrap token out of the output; the filter is the backstop.
+  rm -f "$INIT_DONE"
   if kubeadm init --config "$KUBEADM_CONFIG_FILE" --upload-certs=false --skip-token-print 2>&1 |
     redact_join_secrets >"$INIT_LOG"; then
+    # Recorded before anything is written to the session, which may be gone by now.
+    : >"$INIT_DONE"
     log "kubeadm init succeeded; its output is in ${INIT_LOG#"$NODE_ROOT"}"
     return 0
   fi
@@ -57,6 +64,52 @@ run_kubeadm_init() {
     log "kubeadm reset failed as well; run 'sudo kubeadm reset --force' on the node before retrying"
   fi
   fail "kubeadm init failed (last lines above)"
+}
+
+init_recorded() {
+  [[ -f "$INIT_DONE" && -f "$ADMIN_CONF" ]]
+}
+
+# Files an earlier kubeadm init leaves, whether it finished or not.
+init_leftovers() {
+  [[ -f "$ADMIN_CONF" ]] || compgen -G "$MANIFESTS_DIR/*.yaml" >/dev/null
+}
+
+# Prints how far an unrecorded earlier kubeadm init got: finished, unfinished, or unknown when
+# its API server does not answer. kube-proxy's DaemonSet is the last object init creates.
+earlier_init_state() {
+  local found
+  if [[ ! -f "$MANIFESTS_DIR/kube-apiserver.yaml" ]]; then
+    echo unfinished
+  elif ! wait_until "$READY_TIMEOUT_SECONDS" api_server_ready; then
+    echo unknown
+  elif ! found="$(kubectl get daemonset kube-proxy -n kube-system --ignore-not-found -o name --request-timeout=5s)"; then
+    echo unknown
+  elif [[ -n "$found" ]]; then
+    echo finished
+  else
+    echo unfinished
+  fi
+}
+
+# An earlier run started kubeadm init and did not record its end: the session dropped while
+# init ran or just after. A finished init is kept; a half-done one is reset, so that init
+# starts again on a clean node (its preflight checks refuse the leftovers).
+settle_earlier_init() {
+  step settle_earlier_init "if this node's control plane holds nothing worth keeping, 'sudo kubeadm reset --force' on the node lets the next 'pulumi up' start over"
+  local state
+  state="$(earlier_init_state)"
+  case "$state" in
+    finished)
+      : >"$INIT_DONE"
+      log "an earlier kubeadm init had finished; keeping its control plane"
+      ;;
+    unfinished)
+      log "an earlier kubeadm init stopped half-way; resetting what it left"
+      kubeadm reset --force 2>&1 | redact_join_secrets >&2
+      ;;
+    *) fail "an earlier kubeadm init left a control plane whose API server does not answer within ${READY_TIMEOUT_SECONDS}s; not resetting it unasked" ;;
+  esac
 }
 
 # Gives the SSH login user kubectl access on the control plane, for debugging.
@@ -89,8 +142,11 @@ wait_for_api_server() {
 
 main() {
   check_environment
-  if [[ -f "$ADMIN_CONF" ]]; then
-    log "already initialised (${ADMIN_CONF#"$NODE_ROOT"} exists); skipping kubeadm init"
+  if ! init_recorded && init_leftovers; then
+    settle_earlier_init
+  fi
+  if init_recorded; then
+    log "already initialised (${INIT_DONE#"$NODE_ROOT"} exists); skipping kubeadm init"
   else
     write_kubeadm_config
     run_kubeadm_init

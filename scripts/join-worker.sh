@@ -11,7 +11,21 @@ if ! declare -F step >/dev/null; then
   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 fi
 
-readonly KUBELET_CONF="$NODE_ROOT/etc/kubernetes/kubelet.conf"
+readonly KUBERNETES_DIR="$NODE_ROOT/etc/kubernetes"
+readonly KUBELET_CONF="$KUBERNETES_DIR/kubelet.conf"
+
+# What kubeadm join writes before the kubelet's TLS bootstrap gives it kubelet.conf: a join
+# cut off in between (the session dropped) leaves these, and join's preflight refuses them.
+join_leftovers() {
+  [[ -f "$KUBERNETES_DIR/pki/ca.crt" || -f "$KUBERNETES_DIR/bootstrap-kubelet.conf" ||
+    -f "$NODE_ROOT/var/lib/kubelet/config.yaml" ]]
+}
+
+reset_earlier_join() {
+  step reset_earlier_join
+  log "an earlier kubeadm join stopped half-way; resetting what it left"
+  kubeadm reset --force 2>&1 | redact_join_secrets >&2
+}
 
 join_cluster() {
   step join_cluster "check that the worker reaches the control plane on 6443 and that the join token (30 min TTL) has not expired; 'pulumi up' issues a new one"
@@ -38,6 +52,9 @@ main() {
   if [[ -f "$KUBELET_CONF" ]]; then
     log "already joined (${KUBELET_CONF#"$NODE_ROOT"} exists); skipping kubeadm join"
     return 0
+  fi
+  if join_leftovers; then
+    reset_earlier_join
   fi
   join_cluster
 }

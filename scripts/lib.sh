@@ -107,21 +107,27 @@ wait_until() {
 
 # update_file DEST MODE [COMMAND...]: writes stdin to DEST (atomically, with MODE) unless DEST
 # already has that content and mode; runs COMMAND only when DEST changed, e.g. a restart.
+# DEST.unapplied marks a change whose COMMAND has not succeeded yet, so when COMMAND fails or
+# the session drops before it ran, the next run still applies the change.
 update_file() {
-  local dest="$1" mode="$2" tmp
+  local dest="$1" mode="$2" tmp unapplied="$1.unapplied"
   shift 2
   mkdir -p "${dest%/*}"
   tmp="$(mktemp "$dest.XXXXXX")"
   cat >"$tmp"
   if [[ -f "$dest" ]] && cmp -s "$tmp" "$dest" && [[ "$(stat -c %a "$dest")" == "${mode#0}" ]]; then
     rm -f "$tmp"
-    return 0
+  else
+    if (($# > 0)); then
+      : >"$unapplied"
+    fi
+    chmod "$mode" "$tmp"
+    mv -f "$tmp" "$dest"
+    log "wrote ${dest#"$NODE_ROOT"}"
   fi
-  chmod "$mode" "$tmp"
-  mv -f "$tmp" "$dest"
-  log "wrote ${dest#"$NODE_ROOT"}"
-  if (($# > 0)); then
+  if (($# > 0)) && [[ -f "$unapplied" ]]; then
     "$@"
+    rm -f "$unapplied"
   fi
 }
 

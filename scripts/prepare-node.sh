@@ -98,7 +98,17 @@ package_version() {
   fi
 }
 
+# A dpkg run cut off half-way (the session dropped during an install) leaves its journal in
+# /var/lib/dpkg/updates, and apt refuses to install anything until dpkg has finished that run.
+finish_interrupted_install() {
+  if compgen -G "$NODE_ROOT/var/lib/dpkg/updates/[0-9]*" >/dev/null; then
+    log "an earlier package installation was interrupted; finishing it"
+    retry 5 "$RETRY_DELAY_SECONDS" dpkg --configure -a >&2
+  fi
+}
+
 apt_install() {
+  finish_interrupted_install
   # DPkg::Lock::Timeout makes apt wait for a busy lock; retry covers what is left (mirrors).
   retry 5 "$RETRY_DELAY_SECONDS" apt-get update -q -o DPkg::Lock::Timeout=120 >&2
   retry 5 "$RETRY_DELAY_SECONDS" apt-get install -y -q -o DPkg::Lock::Timeout=120 "$@" >&2

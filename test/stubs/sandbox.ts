@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -17,8 +17,18 @@ const realTools = [
 const toolDirs = ["/usr/local/bin", "/usr/bin", "/bin"];
 const stubsDir = __dirname;
 
+/**
+ * Each script runs in a session of its own, as over SSH: a stub that simulates a dropped
+ * session kills that session's process group and nothing of the test runner's (whose
+ * session id the stubs are told, to refuse it).
+ */
+const setsid = ["/usr/bin/setsid", "/bin/setsid"].find((p) => fs.existsSync(p));
+const runnerSession = fs.readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /s, "").split(" ")[3];
+
 export interface RunResult {
     status: number | null;
+    /** The signal that ended the script, e.g. when a stub dropped its session. */
+    signal: NodeJS.Signals | null;
     stdout: string;
     stderr: string;
     /** The stubs called during this run, each as "command arg...", in order. */
@@ -64,30 +74,93 @@ export class Sandbox {
 
     /** Runs the script as a node does: its nodeScript payload on the stdin of `bash -s`. */
     run(name: NodeScriptName, env: Record<string, string>, settings: Record<string, string> = {}): RunResult {
-        const logBefore = fs.readFileSync(this.log, "utf8").length;
-        const result = spawnSync(path.join(this.bin, "bash"), ["-s"], {
+        const logBefore = this.logLength();
+        const [command, args] = this.command();
+        const result = spawnSync(command, args, {
             input: nodeScript(name, env),
             encoding: "utf8",
             timeout: 20_000,
-            // Not process.env: nothing from the developer's shell (KUBECONFIG...) leaks in.
-            env: {
-                PATH: this.bin,
-                NODE_ROOT: this.root,
-                STUB_STATE: this.state,
-                STUB_LOG: this.log,
-                POLL_SECONDS: "0.05",
-                RETRY_DELAY_SECONDS: "0",
-                KUBECONFIG_OWNER: os.userInfo().username,
-                LC_ALL: "C",
-                ...settings,
-            },
+            env: this.env(settings),
         });
         if (result.error) {
             throw result.error;
         }
+        return this.result(logBefore, result.status, result.signal, result.stdout, result.stderr);
+    }
+
+    /**
+     * As run, without blocking, so many sandboxes can run side by side. A run still going
+     * after timeoutMs is killed with its whole session, and the promise rejects.
+     */
+    runAsync(
+        name: NodeScriptName,
+        env: Record<string, string>,
+        settings: Record<string, string> = {},
+        timeoutMs = 20_000,
+    ): Promise<RunResult> {
+        const logBefore = this.logLength();
+        const [command, args] = this.command();
+        return new Promise((resolve, reject) => {
+            const child = spawn(command, args, { env: this.env(settings), stdio: ["pipe", "pipe", "pipe"] });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+            child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+            // A script killed before it read all of its payload closes the pipe early.
+            child.stdin.on("error", () => undefined);
+            const timer = setTimeout(() => {
+                if (child.pid !== undefined) {
+                    process.kill(-child.pid, "SIGKILL");
+                }
+                reject(new Error(`${name} still running after ${timeoutMs} ms; stderr:\n${stderr}`));
+            }, timeoutMs);
+            child.on("error", (error) => {
+                clearTimeout(timer);
+                reject(error);
+            });
+            child.on("close", (status, signal) => {
+                clearTimeout(timer);
+                resolve(this.result(logBefore, status, signal, stdout, stderr));
+            });
+            child.stdin.end(nodeScript(name, env));
+        });
+    }
+
+    private command(): [string, string[]] {
+        const bash = path.join(this.bin, "bash");
+        return setsid ? [setsid, ["--wait", bash, "-s"]] : [bash, ["-s"]];
+    }
+
+    private env(settings: Record<string, string>): Record<string, string> {
+        // Not process.env: nothing from the developer's shell (KUBECONFIG...) leaks in.
+        return {
+            PATH: this.bin,
+            NODE_ROOT: this.root,
+            STUB_STATE: this.state,
+            STUB_LOG: this.log,
+            STUB_RUNNER_SID: runnerSession,
+            POLL_SECONDS: "0.05",
+            RETRY_DELAY_SECONDS: "0",
+            KUBECONFIG_OWNER: os.userInfo().username,
+            LC_ALL: "C",
+            ...settings,
+        };
+    }
+
+    private logLength(): number {
+        return fs.readFileSync(this.log, "utf8").length;
+    }
+
+    private result(
+        logBefore: number,
+        status: number | null,
+        signal: NodeJS.Signals | null,
+        stdout: string,
+        stderr: string,
+    ): RunResult {
         const calls = fs.readFileSync(this.log, "utf8").slice(logBefore).split("\n").filter((l) => l !== "");
-        const steps = [...result.stderr.matchAll(/^==> \[[a-z-]+\] step (\S+)$/gm)].map((m) => m[1]);
-        return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls, steps };
+        const steps = [...stderr.matchAll(/^==> \[[a-z-]+\] step (\S+)$/gm)].map((m) => m[1]);
+        return { status, signal, stdout, stderr, calls, steps };
     }
 
     /** Path of a file on the fake node, e.g. nodePath("/etc/fstab"). */

@@ -157,7 +157,7 @@ start_unit() {
     containerd) config="$NODE_ROOT/etc/containerd/config.toml" ;;
     kubelet) config="$NODE_ROOT/var/lib/kubelet/config.yaml" ;;
   esac
-  mkdir -p "$units"
+  [[ -d "$units" ]] || mkdir -p "$units"
   if [[ -n "$config" && -f "$config" ]]; then
     cat "$config" >"$units/$1.active"
   else
@@ -175,8 +175,8 @@ configure_packages() {
     fi
     while read -r package; do
       if [[ "$package" == containerd ]]; then
-        mkdir -p "$units"
-        touch "$units/containerd.enabled"
+        [[ -d "$units" ]] || mkdir -p "$units"
+        : >"$units/containerd.enabled"
         if [[ ! -f "$units/containerd.active" ]]; then
           start_unit containerd
         fi

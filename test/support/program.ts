@@ -58,13 +58,12 @@ users:
 export const fakeJoinCommand = "kubeadm join 10.20.1.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00ff";
 export const fakeSmokeResult = { applicationId: "spark-0123456789abcdef", name: "PythonPi", durationMs: 41000, historyUrl: "http://127.0.0.1:30080/history/spark-0123456789abcdef/jobs/" };
 
-let ipCounter = 10;
-
 /** What a mocked resource returns as its state: its inputs plus what AWS or the command would add. */
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
     switch (type) {
         case "aws:ec2/instance:Instance": {
-            const n = ipCounter++;
+            // Addresses follow the node's name, so two runs give a node the same IPs.
+            const n = name.endsWith("control-plane") ? 10 : 10 + Number(/worker-(\d+)$/.exec(name)?.[1] ?? 0);
             return { ...inputs, publicIp: `192.0.2.${n}`, privateIp: `10.20.1.${n}`, arn: `arn:aws:ec2:::instance/${name}` };
         }
         case "aws:ec2/eip:Eip":
@@ -226,7 +225,20 @@ export interface RunOptions {
     latency?: (type: string, name: string, inputs: Record<string, any>) => number;
 }
 
-export async function runProgram(config: Record<string, string> = baseConfig, opts: RunOptions = {}): Promise<ProgramRun> {
+const runs = new Map<string, Promise<ProgramRun>>();
+
+/**
+ * Runs the program once per distinct config and shares the result: test files read the same
+ * run. `fresh` (or a latency model) forces a new run, e.g. after editing a script.
+ */
+export function runProgram(config: Record<string, string> = baseConfig, opts: RunOptions & { fresh?: boolean } = {}): Promise<ProgramRun> {
+    if (opts.fresh || opts.latency || opts.preview) return runProgramOnce(config, opts);
+    const key = JSON.stringify(Object.entries(config).sort());
+    if (!runs.has(key)) runs.set(key, runProgramOnce(config, opts));
+    return runs.get(key)!;
+}
+
+async function runProgramOnce(config: Record<string, string>, opts: RunOptions): Promise<ProgramRun> {
     // Pulumi captures a stack trace for every promise; with ts-node's source maps that costs
     // seconds per run. No stack traces while the program runs keeps the unit tier fast.
     const { prepareStackTrace, stackTraceLimit } = Error;
@@ -245,7 +257,6 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
     const t0 = Date.now();
     const timing = new Map<string, { startedAt: number; finishedAt: number }>();
     let pending = 0;
-    ipCounter = 10;
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks({
         newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),

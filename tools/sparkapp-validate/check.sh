@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Validate every SparkApplication the offline render wrote under RENDER_DIR/k8s against the
-# spark-operator v1beta2 Go API types (strict: unknown fields fail), then run the tool's tests.
+# Validate every object the offline render wrote under RENDER_DIR/k8s against its Go API type
+# (k8s.io/api core/v1, apps/v1, rbac/v1; spark-operator v1beta2 for the SparkApplication):
+# strict decoding (unknown fields fail, by path), the API server's cheap required-field checks,
+# and a kind the tool does not cover fails. Then run the tool's tests.
 #
 #   tools/sparkapp-validate/check.sh RENDER_DIR
 #
@@ -24,5 +26,6 @@ cd "$tool_dir"
 
 # go run caches the linked binary (Go >= 1.24), so a warm run skips the ~2 s link of go build.
 # -buildvcs=false: no git stamping, so a shallow or foreign-owned checkout builds too.
-go run -mod=readonly -buildvcs=false . "$k8s_dir"
+# -require-kind: the render must still produce the smoke-test SparkApplication.
+go run -mod=readonly -buildvcs=false . -require-kind SparkApplication "$k8s_dir"
 go test -mod=readonly ./...

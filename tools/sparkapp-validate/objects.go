@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -121,10 +123,13 @@ func objectHead(js []byte) (head, error) {
 	if err := json.Unmarshal(js, &top); err != nil {
 		return h, fmt.Errorf("not a Kubernetes object: the document is not a mapping")
 	}
-	for field, dst := range map[string]*string{"apiVersion": &h.APIVersion, "kind": &h.Kind} {
-		if raw, ok := top[field]; ok && string(raw) != "null" {
-			if err := json.Unmarshal(raw, dst); err != nil {
-				return h, fmt.Errorf("%s must be a string, got %s", field, raw)
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"apiVersion", &h.APIVersion}, {"kind", &h.Kind}} {
+		if raw, ok := top[f.name]; ok && string(raw) != "null" {
+			if err := json.Unmarshal(raw, f.dst); err != nil {
+				return h, fmt.Errorf("%s must be a string, got %s", f.name, raw)
 			}
 		}
 	}
@@ -135,6 +140,33 @@ func objectHead(js []byte) (head, error) {
 		h.Name = meta.Name
 	}
 	return h, nil
+}
+
+// badBase64Field names the first value of the base64-encoded []byte map field of obj (a
+// Secret's data, a ConfigMap's binaryData) that js holds and that is not valid base64, or "".
+func badBase64Field(js []byte, obj any) string {
+	var name string
+	switch obj.(type) {
+	case *corev1.Secret:
+		name = "data"
+	case *corev1.ConfigMap:
+		name = "binaryData"
+	default:
+		return ""
+	}
+	var top map[string]json.RawMessage
+	var values map[string]any
+	if json.Unmarshal(js, &top) != nil || json.Unmarshal(top[name], &values) != nil {
+		return ""
+	}
+	for _, key := range slices.Sorted(maps.Keys(values)) {
+		if v, ok := values[key].(string); ok {
+			if _, err := base64.StdEncoding.DecodeString(v); err != nil {
+				return fmt.Sprintf("%s[%s]", name, key)
+			}
+		}
+	}
+	return ""
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -164,7 +196,14 @@ func builtin[T any, P interface {
 		strictErrs, err := sigsjson.UnmarshalStrict(js, obj)
 		if err != nil {
 			// A type error aborts decoding; the checks below would only report its fallout.
-			return &ValidationError{Problems: []string{strings.TrimPrefix(err.Error(), "json: ")}}
+			msg := strings.TrimPrefix(err.Error(), "json: ")
+			var b64 base64.CorruptInputError
+			if errors.As(err, &b64) {
+				if where := badBase64Field(js, obj); where != "" {
+					msg = where + ": " + msg // the decoder does not say where
+				}
+			}
+			return &ValidationError{Problems: []string{msg}}
 		}
 		for _, e := range strictErrs {
 			problems = append(problems, strings.TrimPrefix(e.Error(), "json: "))

@@ -252,7 +252,7 @@ func TestValidObjects(t *testing.T) {
 		"Namespace":             namespace,
 		"ServiceAccount":        serviceAccount,
 		"SparkApplication":      piApp,
-		"namespaced kind without namespace (filled from the request)": strings.Replace(serviceAccount, "  namespace: spark-jobs\n", "", 1),
+		"namespaced kind without namespace (filled from the request)":  strings.Replace(serviceAccount, "  namespace: spark-jobs\n", "", 1),
 		"cluster-scoped kind with a namespace (cleared by the server)": strings.Replace(namespace, "  name: spark-jobs\n", "  name: spark-jobs\n  namespace: default\n", 1),
 		"pod volume without a source (defaulted to emptyDir)":          strings.Replace(deployment, "        - name: jars\n          hostPath:\n            path: /opt/spark-s3a/jars\n            type: Directory\n", "        - name: jars\n", 1),
 		"Deployment with matchExpressions":                             strings.Replace(deployment, "    matchLabels:\n      app.kubernetes.io/name: jupyter\n", "    matchExpressions:\n      - {key: app.kubernetes.io/name, operator: In, values: [jupyter, x]}\n", 1),
@@ -417,7 +417,7 @@ func TestInvalidObjects(t *testing.T) {
 		{
 			name: "volume with two sources",
 			doc:  change(t, deployment, "          configMap:\n            name: jupyter-files\n", "          configMap:\n            name: jupyter-files\n          emptyDir: {}\n"),
-			want: []string{"spec.template.spec.volumes[1].emptyDir: Forbidden: may not specify more than 1 volume type"},
+			want: []string{"spec.template.spec.volumes[1].configMap: Forbidden: may not specify more than 1 volume type"},
 		},
 		{
 			name: "configMap volume without a name",
@@ -542,9 +542,19 @@ func TestInvalidObjects(t *testing.T) {
 			want: []string{`data[spark defaults.conf]: Invalid value: "spark defaults.conf"`},
 		},
 		{
+			name: "ConfigMap binaryData that is not base64",
+			doc:  configMap + "binaryData:\n  ok.bin: aGk=\n  bad.bin: \"%%%\"\n",
+			want: []string{"binaryData[bad.bin]: illegal base64 data"},
+		},
+		{
+			name: "apiVersion that is not a string",
+			doc:  change(t, configMap, "apiVersion: v1\n", "apiVersion: 1\n"),
+			want: []string{"apiVersion must be a string, got 1"},
+		},
+		{
 			name: "Secret data that is not base64",
 			doc:  change(t, secret, "stringData:\n  token: not-a-real-token\n", "data:\n  token: not base64!\n"),
-			want: []string{"data.token"},
+			want: []string{"data[token]: illegal base64 data"},
 		},
 	}
 	for _, tc := range cases {

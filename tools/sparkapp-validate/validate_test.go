@@ -223,21 +223,32 @@ func TestInvalidApps(t *testing.T) {
 	}
 }
 
-func TestValidateStreamPicksSparkApplications(t *testing.T) {
-	stream := "# leading comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {bogusField: x}\n---\n" +
-		piApp + "---\n" + edit(t, "  mode: cluster\n", "  mode: cluster\n  bogus: 1\n") + "---\n"
+func TestValidateStreamValidatesEveryDocument(t *testing.T) {
+	stream := "# leading comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {anyKey: x}\n---\n" +
+		piApp + "---\n" + edit(t, "  mode: cluster\n", "  mode: cluster\n  bogus: 1\n") +
+		"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm2}\ndatas: {}\n" +
+		"---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: job}\n---\nnull\n---\n"
 	results, err := ValidateStream(strings.NewReader(stream))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(results) != 2 {
-		t.Fatalf("want 2 SparkApplications, got %d: %+v", len(results), results)
+	if len(results) != 5 {
+		t.Fatalf("want 5 documents, got %d: %+v", len(results), results)
 	}
-	if results[0].Err != nil || results[0].Name != "spark-pi" {
-		t.Errorf("first app: %+v", results[0])
+	if r := results[0]; r.Err != nil || r.Index != 2 || r.Kind != "ConfigMap" || r.APIVersion != "v1" || r.Name != "cm" {
+		t.Errorf("ConfigMap: %+v", r)
 	}
-	if results[1].Err == nil || !strings.Contains(results[1].Err.Error(), `"spec.bogus"`) || results[1].Index != 4 {
-		t.Errorf("second app: %+v", results[1])
+	if r := results[1]; r.Err != nil || r.Name != "spark-pi" || r.Kind != SparkApplicationKind {
+		t.Errorf("first app: %+v", r)
+	}
+	if r := results[2]; r.Err == nil || !strings.Contains(r.Err.Error(), `"spec.bogus"`) || r.Index != 4 {
+		t.Errorf("second app: %+v", r)
+	}
+	if r := results[3]; r.Err == nil || !strings.Contains(r.Err.Error(), `unknown field "datas"`) {
+		t.Errorf("bad ConfigMap: %+v", r)
+	}
+	if r := results[4]; r.Err == nil || !strings.Contains(r.Err.Error(), `unsupported kind "Job" (apiVersion "batch/v1")`) {
+		t.Errorf("Job: %+v", r)
 	}
 }
 
@@ -262,26 +273,49 @@ func TestRun(t *testing.T) {
 	good := t.TempDir()
 	cm := write(good, "configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n")
 	pi := write(good, "nested/spark-pi.yml", piApp)
-	write(good, "notes.txt", "kind: SparkApplication\n") // not *.yaml: ignored when walking
-	if code, out, errOut := exec(good); code != 0 || out != "ok "+pi+"\n" {
+	write(good, "notes.txt", "kind: Bogus\n")     // not *.yaml: ignored when walking
+	write(good, "empty.yaml", "# nothing here\n") // no document: no line
+	code, out, errOut := exec(good)
+	if code != 0 || out != "ok "+cm+"\nok "+pi+"\n" ||
+		!strings.Contains(errOut, "2 object(s) checked (1 ConfigMap, 1 SparkApplication), 0 invalid") {
 		t.Errorf("good dir: code %d, stdout %q, stderr %q", code, out, errOut)
 	}
 
 	bad := t.TempDir()
 	badFile := write(bad, "bad.yaml", edit(t, "  type: Python\n", "  type: Python\n  tpye: Python\n"))
-	code, out, _ := exec(good, bad)
-	if code != 1 || !strings.Contains(out, "ok "+pi+"\n") ||
-		!strings.Contains(out, "FAIL "+badFile+`: unknown field "spec.tpye"`) {
-		t.Errorf("bad dir: code %d, stdout %q", code, out)
+	multi := write(bad, "multi.yaml", deployment+"---\n"+change(t, nodePortService, "      port: 8888\n", "      prt: 8888\n"))
+	unknown := write(bad, "job.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n")
+	code, out, errOut = exec(good, bad)
+	for _, want := range []string{
+		"ok " + pi + "\n",
+		"FAIL " + badFile + `: unknown field "spec.tpye"` + "\n",
+		"FAIL " + multi + `: document 2 (Service jupyter): unknown field "spec.ports[0].prt"; spec.ports[0].port: Invalid value: 0`,
+		"FAIL " + unknown + `: unsupported kind "Job" (apiVersion "batch/v1")`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bad dir: stdout lacks %q", want)
+		}
+	}
+	if code != 1 || strings.Count(out, "\n") != 5 || !strings.Contains(errOut, "6 object(s) checked") || !strings.Contains(errOut, ", 3 invalid") {
+		t.Errorf("bad dir: code %d, stdout %q, stderr %q", code, out, errOut)
 	}
 
-	if code, out, errOut := exec(cm); code != 1 || out != "" || !strings.Contains(errOut, "no SparkApplication found") {
-		t.Errorf("no apps: code %d, stdout %q, stderr %q", code, out, errOut)
+	if code, out, errOut := exec("-require-kind", "SparkApplication,Deployment", good); code != 1 || out != "ok "+cm+"\nok "+pi+"\n" ||
+		!strings.Contains(errOut, "no Deployment found") || strings.Contains(errOut, "no SparkApplication found") {
+		t.Errorf("require-kind missing: code %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, _, errOut := exec("-require-kind=SparkApplication", "-require-kind", "ConfigMap", good); code != 0 {
+		t.Errorf("require-kind present: code %d, stderr %q", code, errOut)
+	}
+	if code, out, errOut := exec(filepath.Join(good, "empty.yaml")); code != 1 || out != "" || !strings.Contains(errOut, "no Kubernetes object found") {
+		t.Errorf("no objects: code %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	if code, _, errOut := exec(filepath.Join(good, "missing")); code != 1 || !strings.Contains(errOut, "missing") {
 		t.Errorf("missing path: code %d, stderr %q", code, errOut)
 	}
-	if code, _, _ := exec(); code != 2 {
-		t.Errorf("no args: code %d, want 2", code)
+	for _, args := range [][]string{{}, {"-h"}, {"--help"}, {"-bogus", good}, {"-require-kind", "", good}} {
+		if code, _, errOut := exec(args...); code != 2 || !strings.Contains(errOut, "usage:") {
+			t.Errorf("%q: code %d, want 2; stderr %q", args, code, errOut)
+		}
 	}
 }
