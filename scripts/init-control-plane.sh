@@ -49,8 +49,8 @@ run_kubeadm_init() {
   step run_kubeadm_init "/var/log/kubeadm-init.log holds kubeadm's output (tokens removed); 'journalctl -u kubelet' shows why the control plane did not start"
   install -d -m 0755 "$(dirname "$INIT_LOG")"
   install -m 0600 /dev/null "$INIT_LOG"
-  # --skip-token-print keeps the bootstrap token out of the output; the filter is the backstop.
   rm -f "$INIT_DONE"
+  # --skip-token-print keeps the bootstrap token out of the output; the filter is the backstop.
   if kubeadm init --config "$KUBEADM_CONFIG_FILE" --upload-certs=false --skip-token-print 2>&1 |
     redact_join_secrets >"$INIT_LOG"; then
     # Recorded before anything is written to the session, which may be gone by now.

@@ -107,6 +107,9 @@ def env(local: Local) -> dict[str, str]:
         "SPARK_LOCAL_IP": "127.0.0.1",
         # The image's /opt/spark: the pyspark package (bin/spark-class, bin/spark-submit, jars/).
         "SPARK_HOME": local.spark_home,
+        # Speed only: short-lived JVMs on a 2-core machine; C1-only JIT and the serial GC halve
+        # the CPU of a Spark JVM's start (measured: 30-34 s -> 15-18 s user time per small job).
+        "JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
     }
 
 

@@ -21,6 +21,7 @@ log() { printf '[integration %4ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
 
 # End every process of this run that is still alive (pytest tears its servers down itself;
 # this covers a killed pytest). Processes are found by this run's marker variable, by pid.
+# shellcheck disable=SC2317  # called from the EXIT trap
 stop_leftovers() {
   local pid left=() f
   for f in /proc/[0-9]*/environ; do
@@ -39,6 +40,7 @@ stop_leftovers() {
   fi
 }
 
+# shellcheck disable=SC2317  # the EXIT trap
 cleanup() {
   local rc=$?
   stop_leftovers
@@ -117,5 +119,6 @@ SPARKPLAT_RENDER_DIR="$RENDER" SPARKPLAT_JAR_DIR="$JARS" SPARKPLAT_IT_RUN="$RUN_
   "$VENV/bin/python" -m pytest "$HERE" -q -rfE -p no:cacheprovider --basetemp "$WORK/pytest" "$@"
 rc=$?
 set -e
-log "tests ${rc/#0/passed} in $((SECONDS - TESTS_START))s (setup $((TESTS_START - START))s)"
+if ((rc == 0)); then outcome=passed; else outcome="FAILED (exit $rc)"; fi
+log "tests $outcome in $((SECONDS - TESTS_START))s (setup $((TESTS_START - START))s)"
 exit "$rc"

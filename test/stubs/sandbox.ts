@@ -25,6 +25,41 @@ const stubsDir = __dirname;
 const setsid = ["/usr/bin/setsid", "/bin/setsid"].find((p) => fs.existsSync(p));
 const runnerSession = fs.readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /s, "").split(" ")[3];
 
+let toolbox: string | undefined;
+/**
+ * The directory every sandbox's PATH names: the stubs and links to the real tools. Stubs keep
+ * their state where STUB_STATE and NODE_ROOT say, so one copy per test process serves all
+ * sandboxes (the fault matrix makes hundreds of them).
+ */
+function sharedBin(): string {
+    if (toolbox) {
+        return path.join(toolbox, "bin");
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "node-scripts-bin-"));
+    process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    const found = (tool: string) => {
+        const at = toolDirs.map((d) => path.join(d, tool)).find((p) => fs.existsSync(p));
+        if (!at) {
+            throw new Error(`the node-script tests need ${tool} on this machine`);
+        }
+        return at;
+    };
+    for (const tool of realTools) {
+        fs.symlinkSync(found(tool), path.join(bin, tool));
+    }
+    // Stubs find stub-lib.sh at ../stub-lib.sh, as in the repository. Each runs under the
+    // machine's bash directly rather than through `env`: one process less per stub call.
+    fs.copyFileSync(path.join(stubsDir, "stub-lib.sh"), path.join(dir, "stub-lib.sh"));
+    for (const stub of fs.readdirSync(path.join(stubsDir, "bin"))) {
+        const text = fs.readFileSync(path.join(stubsDir, "bin", stub), "utf8");
+        fs.writeFileSync(path.join(bin, stub), text.replace(/^#!\/usr\/bin\/env bash\n/, `#!${found("bash")}\n`), { mode: 0o755 });
+    }
+    toolbox = dir;
+    return bin;
+}
+
 export interface RunResult {
     status: number | null;
     /** The signal that ended the script, e.g. when a stub dropped its session. */
@@ -51,25 +86,12 @@ export class Sandbox {
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "node-scripts-"));
         this.root = path.join(this.dir, "root");
         this.state = path.join(this.dir, "state");
-        this.bin = path.join(this.dir, "bin");
+        this.bin = sharedBin();
         this.log = path.join(this.dir, "calls.log");
-        for (const dir of [this.root, this.state, this.bin]) {
+        for (const dir of [this.root, this.state]) {
             fs.mkdirSync(dir);
         }
         fs.writeFileSync(this.log, "");
-        // Stubs find stub-lib.sh at ../stub-lib.sh, as in the repository.
-        fs.copyFileSync(path.join(stubsDir, "stub-lib.sh"), path.join(this.dir, "stub-lib.sh"));
-        for (const stub of fs.readdirSync(path.join(stubsDir, "bin"))) {
-            fs.copyFileSync(path.join(stubsDir, "bin", stub), path.join(this.bin, stub));
-            fs.chmodSync(path.join(this.bin, stub), 0o755);
-        }
-        for (const tool of realTools) {
-            const found = toolDirs.map((d) => path.join(d, tool)).find((p) => fs.existsSync(p));
-            if (!found) {
-                throw new Error(`the node-script tests need ${tool} on this machine`);
-            }
-            fs.symlinkSync(found, path.join(this.bin, tool));
-        }
     }
 
     /** Runs the script as a node does: its nodeScript payload on the stdin of `bash -s`. */
