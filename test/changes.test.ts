@@ -69,14 +69,20 @@ describe("what each config change re-runs (change matrix)", function () {
     });
 
     it("an edited node script re-runs that script on every node and nothing else", async () => {
+        // The program reads the edited script; the file on disk stays as it is.
         const file = path.join(__dirname, "..", "scripts", "wait-nodes-ready.sh");
-        const original = fs.readFileSync(file, "utf8");
+        // Patch the module object itself: the program's modules are loaded afresh and see it.
+        const realFs: typeof fs = require("fs");
+        const readFileSync = realFs.readFileSync;
         let c;
         try {
-            fs.writeFileSync(file, `${original}\n# edited\n`);
+            (realFs as any).readFileSync = (p: fs.PathOrFileDescriptor, ...rest: any[]) => {
+                const text = (readFileSync as any)(p, ...rest);
+                return p === file ? `${text}\n# edited\n` : text;
+            };
             c = await change("scripts/wait-nodes-ready.sh edited", {}, true);
         } finally {
-            fs.writeFileSync(file, original);
+            realFs.readFileSync = readFileSync;
         }
         assert.deepEqual(c, { added: [], removed: [], changed: ["k8s-nodes-ready"] });
     });

@@ -253,14 +253,26 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
+def _ancestors() -> set[int]:
+    """This process and its parents (run.sh's `timeout` carries the marker too)."""
+    out, pid = set(), os.getpid()
+    while pid > 1 and pid not in out:
+        out.add(pid)
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+    return out
+
+
 def marked_pids(run_id: str) -> list[int]:
     if not run_id:
         return []
     needle = f"{RUN_MARKER}={run_id}".encode()
-    me = os.getpid()
+    skip = _ancestors()
     out = []
     for d in Path("/proc").iterdir():
-        if not d.name.isdigit() or int(d.name) == me:
+        if not d.name.isdigit() or int(d.name) in skip:
             continue
         try:
             if needle in (d / "environ").read_bytes().split(b"\0"):

@@ -28,7 +28,7 @@ stop_leftovers() {
     pid="${f#/proc/}"
     pid="${pid%/environ}"
     [[ "$pid" == "$$" ]] && continue
-    if tr '\0' '\n' <"$f" 2>/dev/null | grep -qx "SPARKPLAT_IT_RUN=$RUN_ID"; then
+    if grep -qsxz -- "SPARKPLAT_IT_RUN=$RUN_ID" "$f"; then
       left+=("$pid")
     fi
   done
@@ -114,8 +114,8 @@ log "setup done in $((SECONDS - START))s"
 # --- the tests --------------------------------------------------------------------------------
 TESTS_START=$SECONDS
 set +e
-SPARKPLAT_RENDER_DIR="$RENDER" SPARKPLAT_JAR_DIR="$JARS" SPARKPLAT_IT_RUN="$RUN_ID" \
-  timeout --signal=TERM --kill-after=30 1500 \
+timeout --signal=TERM --kill-after=30 1500 \
+  env SPARKPLAT_RENDER_DIR="$RENDER" SPARKPLAT_JAR_DIR="$JARS" SPARKPLAT_IT_RUN="$RUN_ID" \
   "$VENV/bin/python" -m pytest "$HERE" -q -rfE -p no:cacheprovider --basetemp "$WORK/pytest" "$@"
 rc=$?
 set -e
