@@ -28,6 +28,21 @@ export const sparkSecurityContext = {
 const s3aJarsMount = { name: s3aJarsVolume, mountPath: s3aJarsDir, readOnly: true };
 const s3aJarsHostPath = { name: s3aJarsVolume, hostPath: { path: s3aJarsDir, type: "Directory" } };
 
+/** One pod, replaced (never doubled) on change, selected by its `app.kubernetes.io/name` label. */
+function singletonDeployment(name: string, namespace: string, podLabels: Record<string, string>, podSpec: Record<string, unknown>): K8sObject {
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name, namespace, labels: podLabels },
+        spec: {
+            replicas: 1,
+            strategy: { type: "Recreate" },
+            selector: { matchLabels: { "app.kubernetes.io/name": name } },
+            template: { metadata: { labels: podLabels }, spec: podSpec },
+        },
+    };
+}
+
 export function namespace(name: string, extraLabels: Record<string, string> = {}): K8sObject {
     return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "app.kubernetes.io/part-of": partOf, ...extraLabels } } };
 }
@@ -66,56 +81,43 @@ export function historyServerObjects(args: HistoryServerArgs): K8sObject[] {
             metadata: { name: `${historyServerName}-conf`, namespace: args.namespace, labels: l },
             data: { "spark-defaults.conf": args.sparkDefaults },
         },
-        {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: historyServerName, namespace: args.namespace, labels: l },
-            spec: {
-                replicas: 1,
-                // One writer of the local store at a time.
-                strategy: { type: "Recreate" },
-                selector: { matchLabels: selector },
-                template: {
-                    metadata: { labels: l },
-                    spec: {
-                        securityContext: sparkSecurityContext.pod,
-                        containers: [
-                            {
-                                name: "history-server",
-                                image: spark.image,
-                                command: ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.history.HistoryServer"],
-                                env: [
-                                    { name: "SPARK_CONF_DIR", value: "/opt/spark/conf" },
-                                    { name: "SPARK_DAEMON_CLASSPATH", value: `${s3aJarsDir}/*` },
-                                    { name: "SPARK_DAEMON_MEMORY", value: "1g" },
-                                ],
-                                ports: [{ name: "http", containerPort: args.uiPort }],
-                                readinessProbe: probe(20, 3),
-                                // S3 listing of a large bucket can take minutes on first start.
-                                livenessProbe: probe(120, 6),
-                                resources: {
-                                    requests: { cpu: "250m", memory: "1536Mi" },
-                                    limits: { cpu: "1", memory: "2Gi" },
-                                },
-                                securityContext: sparkSecurityContext.container,
-                                volumeMounts: [
-                                    { name: "conf", mountPath: "/opt/spark/conf", readOnly: true },
-                                    { name: "store", mountPath: args.storePath },
-                                    { name: "tmp", mountPath: "/tmp" },
-                                    s3aJarsMount,
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: "conf", configMap: { name: `${historyServerName}-conf` } },
-                            { name: "store", emptyDir: { sizeLimit: "10Gi" } },
-                            { name: "tmp", emptyDir: {} },
-                            s3aJarsHostPath,
-                        ],
-                    },
+        // One writer of the local store at a time.
+        singletonDeployment(historyServerName, args.namespace, l, {
+            securityContext: sparkSecurityContext.pod,
+        containers: [
+            {
+                name: "history-server",
+                image: spark.image,
+                command: ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.history.HistoryServer"],
+                env: [
+                    { name: "SPARK_CONF_DIR", value: "/opt/spark/conf" },
+                    { name: "SPARK_DAEMON_CLASSPATH", value: `${s3aJarsDir}/*` },
+                    { name: "SPARK_DAEMON_MEMORY", value: "1g" },
+                ],
+                ports: [{ name: "http", containerPort: args.uiPort }],
+                readinessProbe: probe(20, 3),
+                // S3 listing of a large bucket can take minutes on first start.
+                livenessProbe: probe(120, 6),
+                resources: {
+                    requests: { cpu: "250m", memory: "1536Mi" },
+                    limits: { cpu: "1", memory: "2Gi" },
                 },
+                securityContext: sparkSecurityContext.container,
+                volumeMounts: [
+                    { name: "conf", mountPath: "/opt/spark/conf", readOnly: true },
+                    { name: "store", mountPath: args.storePath },
+                    { name: "tmp", mountPath: "/tmp" },
+                    s3aJarsMount,
+                ],
             },
-        },
+        ],
+        volumes: [
+            { name: "conf", configMap: { name: `${historyServerName}-conf` } },
+            { name: "store", emptyDir: { sizeLimit: "10Gi" } },
+            { name: "tmp", emptyDir: {} },
+            s3aJarsHostPath,
+        ],
+        }),
         {
             apiVersion: "v1",
             kind: "Service",
@@ -292,69 +294,56 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
                 resources: { requests: { storage: "10Gi" } },
             },
         },
-        {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: jupyterName, namespace: ns, labels: l },
-            spec: {
-                replicas: 1,
-                // The notebook volume is ReadWriteOnce on one node: never two pods at once.
-                strategy: { type: "Recreate" },
-                selector: { matchLabels: selector },
-                template: {
-                    metadata: { labels: l },
-                    spec: {
-                        serviceAccountName: jupyterName,
-                        securityContext: sparkSecurityContext.pod,
-                        containers: [
-                            {
-                                name: "jupyterlab",
-                                image: spark.image,
-                                command: ["bash", "/opt/platform/files/jupyter-start.sh"],
-                                env: [
-                                    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                                    { name: "JUPYTER_TOKEN", valueFrom: { secretKeyRef: { name: `${jupyterName}-token`, key: "token" } } },
-                                    { name: "JUPYTERLAB_VERSION", value: args.jupyterlabVersion },
-                                    { name: "WORKSPACE", value: "/home/spark" },
-                                    { name: "SEED_DIR", value: "/opt/platform/files" },
-                                    { name: "SPARK_HOME", value: "/opt/spark" },
-                                    { name: "SPARK_CONF_DIR", value: "/opt/platform/spark-conf" },
-                                    { name: "SPARK_DATA_URI", value: args.dataUri },
-                                    { name: "HISTORY_SERVER_URL", value: args.historyServerUrl },
-                                ],
-                                ports: [
-                                    { name: "http", containerPort: jupyterPort },
-                                    { name: "spark-driver", containerPort: args.driverPort },
-                                    { name: "spark-blockmgr", containerPort: args.blockManagerPort },
-                                    { name: "spark-ui", containerPort: sparkUiPort },
-                                ],
-                                // The first start installs JupyterLab into the notebook volume.
-                                startupProbe: { httpGet: { path: "/api/status", port: "http" }, periodSeconds: 10, failureThreshold: 60 },
-                                readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10 },
-                                livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 20, failureThreshold: 6 },
-                                resources: {
-                                    requests: { cpu: "500m", memory: "2Gi" },
-                                    limits: { cpu: "2", memory: "4Gi" },
-                                },
-                                securityContext: sparkSecurityContext.container,
-                                volumeMounts: [
-                                    { name: "workspace", mountPath: "/home/spark" },
-                                    { name: "spark-conf", mountPath: "/opt/platform/spark-conf", readOnly: true },
-                                    { name: "files", mountPath: "/opt/platform/files", readOnly: true },
-                                    s3aJarsMount,
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: "workspace", persistentVolumeClaim: { claimName: `${jupyterName}-notebooks` } },
-                            { name: "spark-conf", configMap: { name: `${jupyterName}-spark-conf` } },
-                            { name: "files", configMap: { name: `${jupyterName}-files` } },
-                            s3aJarsHostPath,
-                        ],
-                    },
+        // The notebook volume is ReadWriteOnce on one node: never two pods at once.
+        singletonDeployment(jupyterName, ns, l, {
+            serviceAccountName: jupyterName,
+            securityContext: sparkSecurityContext.pod,
+        containers: [
+            {
+                name: "jupyterlab",
+                image: spark.image,
+                command: ["bash", "/opt/platform/files/jupyter-start.sh"],
+                env: [
+                    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                    { name: "JUPYTER_TOKEN", valueFrom: { secretKeyRef: { name: `${jupyterName}-token`, key: "token" } } },
+                    { name: "JUPYTERLAB_VERSION", value: args.jupyterlabVersion },
+                    { name: "WORKSPACE", value: "/home/spark" },
+                    { name: "SEED_DIR", value: "/opt/platform/files" },
+                    { name: "SPARK_HOME", value: "/opt/spark" },
+                    { name: "SPARK_CONF_DIR", value: "/opt/platform/spark-conf" },
+                    { name: "SPARK_DATA_URI", value: args.dataUri },
+                    { name: "HISTORY_SERVER_URL", value: args.historyServerUrl },
+                ],
+                ports: [
+                    { name: "http", containerPort: jupyterPort },
+                    { name: "spark-driver", containerPort: args.driverPort },
+                    { name: "spark-blockmgr", containerPort: args.blockManagerPort },
+                    { name: "spark-ui", containerPort: sparkUiPort },
+                ],
+                // The first start installs JupyterLab into the notebook volume.
+                startupProbe: { httpGet: { path: "/api/status", port: "http" }, periodSeconds: 10, failureThreshold: 60 },
+                readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10 },
+                livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 20, failureThreshold: 6 },
+                resources: {
+                    requests: { cpu: "500m", memory: "2Gi" },
+                    limits: { cpu: "2", memory: "4Gi" },
                 },
+                securityContext: sparkSecurityContext.container,
+                volumeMounts: [
+                    { name: "workspace", mountPath: "/home/spark" },
+                    { name: "spark-conf", mountPath: "/opt/platform/spark-conf", readOnly: true },
+                    { name: "files", mountPath: "/opt/platform/files", readOnly: true },
+                    s3aJarsMount,
+                ],
             },
-        },
+        ],
+        volumes: [
+            { name: "workspace", persistentVolumeClaim: { claimName: `${jupyterName}-notebooks` } },
+            { name: "spark-conf", configMap: { name: `${jupyterName}-spark-conf` } },
+            { name: "files", configMap: { name: `${jupyterName}-files` } },
+            s3aJarsHostPath,
+        ],
+        }),
         {
             apiVersion: "v1",
             kind: "Service",
