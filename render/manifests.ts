@@ -1,6 +1,6 @@
 import type { Input } from "@pulumi/pulumi";
 import { spark, sparkOperator } from "../versions";
-import { s3aJarsDir, s3aJarsVolume, SparkConf } from "./sparkConf";
+import { s3aClasspath, s3aJarsDir, s3aJarsVolume, SparkConf } from "./sparkConf";
 
 /** A Kubernetes object as plain data: what the program creates, and what the render writes. */
 export interface K8sObject {
@@ -91,7 +91,7 @@ export function historyServerObjects(args: HistoryServerArgs): K8sObject[] {
                 command: ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.history.HistoryServer"],
                 env: [
                     { name: "SPARK_CONF_DIR", value: "/opt/spark/conf" },
-                    { name: "SPARK_DAEMON_CLASSPATH", value: `${s3aJarsDir}/*` },
+                    { name: "SPARK_DIST_CLASSPATH", value: s3aClasspath },
                     { name: "SPARK_DAEMON_MEMORY", value: "1g" },
                 ],
                 ports: [{ name: "http", containerPort: args.uiPort }],

@@ -43,7 +43,15 @@ function eventLogConf(args: EventLogArgs): SparkConf {
     };
 }
 
-/** Mount the node's S3A jar folder into driver and executor pods and put it on both classpaths. */
+/**
+ * Classpath entry for the S3A jars. It goes through SPARK_DIST_CLASSPATH, which Spark's
+ * launcher and the image's entrypoint put *after* Spark's own jars: the AWS SDK bundle carries
+ * an unshaded SLF4J 1.7, which ahead of Spark's (extraClassPath, SPARK_DAEMON_CLASSPATH) turns
+ * off every Spark log line.
+ */
+export const s3aClasspath = `${s3aJarsDir}/*`;
+
+/** Mount the node's S3A jar folder into driver and/or executor pods and append it to their classpath. */
 function s3aJarsConf(roles: ("driver" | "executor")[]): SparkConf {
     const conf: SparkConf = {};
     for (const role of roles) {
@@ -52,9 +60,8 @@ function s3aJarsConf(roles: ("driver" | "executor")[]): SparkConf {
         conf[`${prefix}.mount.readOnly`] = "true";
         conf[`${prefix}.options.path`] = s3aJarsDir;
         conf[`${prefix}.options.type`] = "Directory";
+        conf[role === "driver" ? "spark.kubernetes.driverEnv.SPARK_DIST_CLASSPATH" : "spark.executorEnv.SPARK_DIST_CLASSPATH"] = s3aClasspath;
     }
-    conf["spark.driver.extraClassPath"] = `${s3aJarsDir}/*`;
-    conf["spark.executor.extraClassPath"] = `${s3aJarsDir}/*`;
     return conf;
 }
 

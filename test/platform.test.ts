@@ -86,6 +86,14 @@ describe("Spark platform under mocks", function () {
         assert.deepEqual(nodePorts, [30080, 30088]);
     });
 
+    it("appends the S3A jars after Spark's own jars in the History Server and the notebook's driver", () => {
+        for (const d of ["history-deployment-spark-history-server", "jupyter-deployment-jupyter"]) {
+            const env = run.byName(d).inputs.spec.template.spec.containers[0].env;
+            assert.equal(env.find((e: any) => e.name === "SPARK_DIST_CLASSPATH")?.value, "/opt/spark-s3a/jars/*", d);
+            assert.ok(!env.some((e: any) => e.name === "SPARK_DAEMON_CLASSPATH" || e.name === "SPARK_CLASSPATH"), d);
+        }
+    });
+
     it("outputs the History Server URL on the Elastic IP", async () => {
         assert.equal(await valueOf(run.outputs.historyServerUrl), "http://198.51.100.7:30080");
     });

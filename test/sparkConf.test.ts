@@ -21,13 +21,15 @@ describe("Spark settings for jobs", () => {
         assert.equal(conf["spark.hadoop.fs.s3a.aws.credentials.provider"], "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider");
         assert.equal(conf["spark.hadoop.fs.s3a.endpoint.region"], "ap-northeast-2");
     });
-    it("mounts the node's S3A jars into driver and executors and puts them on both classpaths", () => {
+    it("mounts the node's S3A jars into driver and executors and appends them to both classpaths", () => {
         for (const role of ["driver", "executor"]) {
             assert.equal(conf[`spark.kubernetes.${role}.volumes.hostPath.s3a-jars.options.path`], s3aJarsDir);
             assert.equal(conf[`spark.kubernetes.${role}.volumes.hostPath.s3a-jars.mount.path`], s3aJarsDir);
             assert.equal(conf[`spark.kubernetes.${role}.volumes.hostPath.s3a-jars.mount.readOnly`], "true");
-            assert.equal(conf[`spark.${role}.extraClassPath`], `${s3aJarsDir}/*`);
+            assert.equal(conf[`spark.${role}.extraClassPath`], undefined, "extraClassPath would put the SDK's SLF4J ahead of Spark's");
         }
+        assert.equal(conf["spark.kubernetes.driverEnv.SPARK_DIST_CLASSPATH"], `${s3aJarsDir}/*`);
+        assert.equal(conf["spark.executorEnv.SPARK_DIST_CLASSPATH"], `${s3aJarsDir}/*`);
     });
     it("resolves packages into a writable ivy folder in the operator's pod", () => {
         assert.equal(conf["spark.jars.ivy"], "/tmp/.ivy2");
@@ -73,9 +75,9 @@ describe("Spark settings for JupyterLab (client mode)", () => {
         assert.equal(conf["spark.driver.blockManager.port"], "29414");
     });
     it("logs events to the S3 prefix", () => assert.equal(conf["spark.eventLog.dir"], uri));
-    it("puts the S3A jars on driver and executor classpaths, mounting them into executors", () => {
-        assert.equal(conf["spark.driver.extraClassPath"], `${s3aJarsDir}/*`);
-        assert.equal(conf["spark.executor.extraClassPath"], `${s3aJarsDir}/*`);
+    it("appends the S3A jars to the executors' classpath, mounting them into executors", () => {
+        assert.equal(conf["spark.executorEnv.SPARK_DIST_CLASSPATH"], `${s3aJarsDir}/*`);
+        assert.equal(conf["spark.driver.extraClassPath"], undefined);
         assert.equal(conf["spark.kubernetes.executor.volumes.hostPath.s3a-jars.options.path"], s3aJarsDir);
     });
     it("sizes executors for the worker type", () => {

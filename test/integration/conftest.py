@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import harness  # noqa: E402
-import overrides  # noqa: E402
+import local_overrides as overrides  # noqa: E402
 from harness import Local, Procs, Render  # noqa: E402
 
 #: Bounds stated by the tests (seconds).
@@ -55,6 +55,9 @@ def render() -> Render:
     v = r.versions
     assert pyspark.__version__ == v["spark"]["version"], \
         f"pyspark {pyspark.__version__} in the venv, the render pins Spark {v['spark']['version']}"
+    import jupyterlab
+    assert jupyterlab.__version__ == v["jupyter"]["jupyterlab"], \
+        f"jupyterlab {jupyterlab.__version__} in the venv, the render pins {v['jupyter']['jupyterlab']}"
     return r
 
 
@@ -162,7 +165,7 @@ def event_log_app(procs, render, local_factory, main_bucket, work, moto):
     local = local_factory(bucket)
     conf = harness.localize_conf("jobs", render.conf("jobs"), local)
     conf_dir = work / "conf-jobs"
-    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "jobs.conf + overrides.py")
+    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "jobs.conf + local_overrides.py")
     name = "sparkplat-it-event-logs"
     started = time.monotonic()
     rc, out = run_python_job(procs, "case1-job", HERE / "apps" / "small_job.py", [],
@@ -176,7 +179,7 @@ def event_log_app(procs, render, local_factory, main_bucket, work, moto):
 def start_history_server(procs: Procs, render: Render, local: Local, conf_dir: Path, name: str) -> harness.Proc:
     container = render.history_server_container()
     conf = harness.localize_conf("history-server", render.conf("history-server"), local)
-    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "history-server.conf + overrides.py")
+    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "history-server.conf + local_overrides.py")
     env = spark_env(procs, local, conf_dir, harness.container_env(container))
     cmd = [harness.map_paths(a, overrides.paths(local)) for a in container["command"] + container.get("args", [])]
     return procs.start(name, cmd, env)

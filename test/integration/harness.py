@@ -19,8 +19,8 @@ from typing import Callable
 
 import yaml
 
-import overrides
-from overrides import Local
+import local_overrides as overrides
+from local_overrides import Local
 
 #: Every process this tier starts inherits this variable; teardown (and run.sh's trap) end
 #: exactly the processes that carry this run's value, by pid.
@@ -31,9 +31,13 @@ RUN_MARKER = "SPARKPLAT_IT_RUN"
 
 
 def read_conf(path: Path) -> dict[str, str]:
+    return parse_conf(path.read_text())
+
+
+def parse_conf(text: str) -> dict[str, str]:
     """spark-defaults format: `key value` (value is the rest of the line), `#` comments."""
     conf: dict[str, str] = {}
-    for raw in path.read_text().splitlines():
+    for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -62,7 +66,7 @@ def localize_value(value: str, local: Local) -> str:
     value = map_paths(value, overrides.paths(local))
     left = re.findall(r"<[a-z0-9-]+>", value)
     if left:
-        raise AssertionError(f"unknown placeholder(s) {left} in rendered value {value!r}: add them to overrides.py")
+        raise AssertionError(f"unknown placeholder(s) {left} in rendered value {value!r}: add them to local_overrides.py")
     return value
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real-component tier: real Spark (pyspark from PyPI), the S3A jars from Maven Central, a moto
 # S3 server, the Spark History Server and JupyterLab, all on loopback, run with the Spark
-# configuration that `npm run render` writes (plus test/integration/overrides.py).
+# configuration that `npm run render` writes (plus test/integration/local_overrides.py).
 #
 #   bash test/integration/run.sh [pytest args...]      (npm run test:integration)
 #
@@ -16,6 +16,7 @@ PYTHON="${PYTHON:-python3}"
 RUN_ID="$(date +%s)-$$-$RANDOM"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sparkplat-it.XXXXXX")"
 START=$SECONDS
+PYTEST_PID=""
 
 log() { printf '[integration %4ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
 
@@ -43,6 +44,11 @@ stop_leftovers() {
 # shellcheck disable=SC2317  # the EXIT trap
 cleanup() {
   local rc=$?
+  if [[ -n "${PYTEST_PID:-}" ]]; then
+    log "stopping pytest (its teardown stops the servers)"
+    kill -TERM "$PYTEST_PID" 2>/dev/null || true
+    wait "$PYTEST_PID" 2>/dev/null || true
+  fi
   stop_leftovers
   if [[ "${SPARKPLAT_IT_KEEP:-0}" == 1 ]]; then
     log "work dir kept: $WORK"
@@ -72,6 +78,10 @@ log "java $(java_major) at $JAVA_HOME"
 
 # --- the render under test --------------------------------------------------------------
 RENDER="$WORK/render"
+if [[ ! -d "$ROOT/node_modules" ]]; then
+  log "npm ci"
+  (cd "$ROOT" && npm ci --no-audit --no-fund) >&2
+fi
 log "npm run render -- $RENDER"
 (cd "$ROOT" && npm run --silent render -- "$RENDER") >&2
 VERSIONS="$RENDER/versions.json"
@@ -102,6 +112,18 @@ if [[ ! -f "$VENV/.complete" ]]; then
   fi
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --find-links "$CACHE/pip" -r "$REQS"
   touch "$VENV/.complete"
+  # Older venvs and pyspark downloads (other pins) take a GB each: keep only the current ones.
+  for old in "$CACHE"/venv-* "$CACHE"/pip/pyspark-*.tar.gz; do
+    case "$old" in
+      "$VENV" | "$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz") ;;
+      *)
+        if [[ -e "$old" ]]; then
+          log "removing stale $old"
+          rm -rf "$old"
+        fi
+        ;;
+    esac
+  done
 else
   log "venv $VENV"
 fi
@@ -112,13 +134,16 @@ JARS="$WORK/s3a-jars"
 log "setup done in $((SECONDS - START))s"
 
 # --- the tests --------------------------------------------------------------------------------
+# pytest runs in the background so that a TERM/INT to this script is handled at once: the trap
+# stops pytest (whose teardown stops the servers), then sweeps what is left.
 TESTS_START=$SECONDS
-set +e
 timeout --signal=TERM --kill-after=30 1500 \
   env SPARKPLAT_RENDER_DIR="$RENDER" SPARKPLAT_JAR_DIR="$JARS" SPARKPLAT_IT_RUN="$RUN_ID" \
-  "$VENV/bin/python" -m pytest "$HERE" -q -rfE -p no:cacheprovider --basetemp "$WORK/pytest" "$@"
-rc=$?
-set -e
+  "$VENV/bin/python" -m pytest "$HERE" -q -rfE -p no:cacheprovider --basetemp "$WORK/pytest" "$@" &
+PYTEST_PID=$!
+rc=0
+wait "$PYTEST_PID" || rc=$?
+PYTEST_PID=""
 if ((rc == 0)); then outcome=passed; else outcome="FAILED (exit $rc)"; fi
 log "tests $outcome in $((SECONDS - TESTS_START))s (setup $((TESTS_START - START))s)"
 exit "$rc"

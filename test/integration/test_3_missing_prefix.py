@@ -27,7 +27,7 @@ def test_missing_prefix_object_fails_then_works(procs, render, local_factory, mo
     local = local_factory(bucket)
     conf = harness.localize_conf("jobs", render.conf("jobs"), local)
     conf_dir = work / "conf-missing-prefix"
-    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "jobs.conf + overrides.py")
+    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "jobs.conf + local_overrides.py")
     rc, out = run_python_job(procs, "case3-missing-prefix", HERE / "apps" / "missing_prefix.py",
                              [moto.endpoint, moto.access_key, moto.secret_key, bucket, prefix],
                              jobs_env(procs, local, conf, conf_dir), app_name="sparkplat-it-missing-prefix")

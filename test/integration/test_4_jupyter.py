@@ -1,6 +1,7 @@
 """Case 4: the shipped notebook runs top to bottom with the rendered jupyter.conf (master
 local), and the History Server lists its application; a real JupyterLab server started with
 the rendered command line enforces token authentication."""
+import json
 import os
 import re
 import secrets
@@ -11,7 +12,7 @@ import pytest
 from nbclient import NotebookClient
 
 import harness
-import overrides
+import local_overrides as overrides
 from conftest import HISTORY_LIST_BOUND, spark_env
 
 NOTEBOOK = "getting-started.ipynb"
@@ -38,7 +39,7 @@ def jupyter_env(procs, render, local_factory, main_bucket, work, history_server)
                           history_url=history_server.url)
     conf = harness.localize_conf("jupyter", render.conf("jupyter"), local)
     conf_dir = work / "conf-jupyter"
-    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "jupyter.conf + overrides.py")
+    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "jupyter.conf + local_overrides.py")
     env = spark_env(procs, local, conf_dir, harness.container_env(container))
     env.update(overrides.jupyter_env(local))
     return env
@@ -51,11 +52,12 @@ def test_notebook_runs_and_history_server_lists_it(jupyter_env, render, moto, ma
     assert code, f"{name} has no code cells"
     bucket, prefix = main_bucket
     before = {k for k, _ in moto.keys(bucket, prefix)}
-    workspace = work / "notebook-workspace"
-    workspace.mkdir()
+    home = work / "notebook-home"  # the pod runs with HOME=$WORKSPACE, notebooks in $HOME/notebooks
+    workspace = home / "notebooks"
+    workspace.mkdir(parents=True)
     client = NotebookClient(nb, timeout=NOTEBOOK_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(workspace)}})
-    client.execute(env=jupyter_env)  # raises CellExecutionError with the cell's traceback
+    client.execute(env={**jupyter_env, "HOME": str(home)})  # raises CellExecutionError with the cell's traceback
     after = {k for k, _ in moto.keys(bucket, prefix)}
     apps = sorted({m.group(1) for k in after - before for m in [re.search(r"eventlog_v2_([^/]+)/", k)] if m})
     assert len(apps) == 1, f"expected one new application's event log from {name}, got {apps}"
@@ -65,6 +67,7 @@ def test_notebook_runs_and_history_server_lists_it(jupyter_env, render, moto, ma
 def test_jupyterlab_requires_token(procs, render, jupyter_env, work):
     files = render.jupyter_files()
     cmd = harness.jupyter_command(files["jupyter-start.sh"])
+    assert not [a for a in cmd if "token" in a.lower()], f"a token on the command line is visible in ps: {cmd}"
     home = work / "jupyter-home"
     root = home / "notebooks"
     root.mkdir(parents=True)
@@ -92,3 +95,12 @@ def test_jupyterlab_requires_token(procs, render, jupyter_env, work):
         assert code == 200 and "JupyterLab" in body
     finally:
         procs.stop(proc)
+
+
+def test_notebook_cells_have_ids(render):
+    """nbformat 4.5+ notebooks need an id on every cell (nbformat warns now, errors later)."""
+    name, text = shipped_notebook(render)
+    nb = json.loads(text)  # raw: nbformat.reads adds missing ids itself
+    if (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5):
+        missing = [i for i, c in enumerate(nb["cells"]) if "id" not in c]
+        assert not missing, f"{name}: cells {missing} have no id (nbformat {nb['nbformat']}.{nb['nbformat_minor']})"

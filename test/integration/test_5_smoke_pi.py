@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import harness
-import overrides
+import local_overrides as overrides
 from conftest import HISTORY_LIST_BOUND, jobs_env, run_python_job
 
 
@@ -26,7 +26,7 @@ def test_smoke_application_runs_pi(procs, render, local_factory, main_bucket, wo
     if "memory" in spec.get("driver", {}):  # the operator turns driver.memory into spark.driver.memory
         conf["spark.driver.memory"] = spec["driver"]["memory"]
     conf_dir = work / "conf-smoke"
-    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "SparkApplication sparkConf + overrides.py")
+    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "SparkApplication sparkConf + local_overrides.py")
     env = jobs_env(procs, local, conf, conf_dir, harness.container_env(spec.get("driver", {})))
     name = app["metadata"]["name"]
     bucket, prefix = main_bucket

@@ -22,7 +22,11 @@ def run_until_failure(proc: harness.Proc, needle: str, bound: float) -> tuple[bo
         if not proc.alive():
             return True, proc.text()
         if needle in proc.text():
-            return False, proc.text()
+            try:  # it printed the error; see whether it also exits (a crash-looping pod) or stays up
+                proc.popen.wait(timeout=15)
+            except Exception:  # subprocess.TimeoutExpired
+                pass
+            return not proc.alive(), proc.text()
         time.sleep(1)
     raise AssertionError(f"{proc.name}: neither exited nor logged {needle!r} within {bound}s (silent hang):\n"
                          f"{harness.tail(harness.without_stack_frames(proc.text()))}")
@@ -33,6 +37,10 @@ def start_bad(procs, render, local_factory, work, name: str, bucket: str, secret
     store.mkdir()
     local = local_factory(bucket, secret=secret, history_store=str(store), history_port=harness.free_port())
     return start_history_server(procs, render, local, work / f"conf-{name}", name)
+
+
+def outcome(proc: harness.Proc, exited: bool) -> str:
+    return f"[exited rc={proc.popen.returncode}] " if exited else "[still running, logged] "
 
 
 def first_line_with(text: str, needle: str) -> str:
@@ -52,7 +60,7 @@ def test_history_server_fails_loudly(case, procs, render, local_factory, moto, m
         exited, text = run_until_failure(proc, want, BAD_INPUT_BOUND)
     finally:
         procs.stop(proc)
-    OBSERVED[f"History Server, {case}"] = first_line_with(text, want[:30]) or harness.tail(text, 5)
+    OBSERVED[f"History Server, {case}"] = outcome(proc, exited) + (first_line_with(text, want[:30]) or harness.tail(text, 5))
     assert want in text, f"expected {want!r} in:\n{harness.tail(harness.without_stack_frames(text))}"
     assert bucket in want
 
@@ -68,5 +76,5 @@ def test_history_server_missing_prefix_object(procs, render, local_factory, moto
         exited, text = run_until_failure(proc, want, BAD_INPUT_BOUND)
     finally:
         procs.stop(proc)
-    OBSERVED["History Server, missing prefix"] = first_line_with(text, want[:30]) or harness.tail(text, 5)
+    OBSERVED["History Server, missing prefix"] = outcome(proc, exited) + (first_line_with(text, want[:30]) or harness.tail(text, 5))
     assert want in text, f"expected {want!r} in:\n{harness.tail(harness.without_stack_frames(text))}"
