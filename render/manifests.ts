@@ -311,6 +311,8 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
                     { name: "SEED_DIR", value: "/opt/platform/files" },
                     { name: "SPARK_HOME", value: "/opt/spark" },
                     { name: "SPARK_CONF_DIR", value: "/opt/platform/spark-conf" },
+                    // The notebook's driver runs here: S3A after Spark's own jars (see s3aClasspath).
+                    { name: "SPARK_DIST_CLASSPATH", value: s3aClasspath },
                     { name: "SPARK_DATA_URI", value: args.dataUri },
                     { name: "HISTORY_SERVER_URL", value: args.historyServerUrl },
                 ],

@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# Shared setup of the real-component tier, sourced by test/integration/run.sh and bench/run.sh:
+# Java 17+, `npm run render`, the cached venv (requirements.txt + the render's pyspark and
+# JupyterLab pins) and the sha256-checked S3A jars.
+#
+# The caller sets ROOT (repo), WORK (its temp dir), CACHE, PYTHON and a `log` function; this
+# sets JAVA_HOME (exported), RENDER, VERSIONS, SPARK_VERSION, JUPYTERLAB_VERSION, VENV and JARS.
+# shellcheck disable=SC2034  # the variables are the caller's outputs
+
+SETUP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# --- Java 17 (Spark 4 needs 17+) -------------------------------------------------------
+java_major() {
+  java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'
+}
+if ! command -v java >/dev/null 2>&1 || (($(java_major) < 17)); then
+  log "installing openjdk-17-jre-headless"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+fi
+if [[ -z "${JAVA_HOME:-}" ]]; then
+  JAVA_HOME="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.home = //p')"
+  export JAVA_HOME
+fi
+log "java $(java_major) at $JAVA_HOME"
+
+# --- the render under test --------------------------------------------------------------
+RENDER="$WORK/render"
+if [[ ! -d "$ROOT/node_modules" ]]; then
+  log "npm ci"
+  (cd "$ROOT" && npm ci --no-audit --no-fund) >&2
+fi
+log "npm run render -- $RENDER"
+(cd "$ROOT" && npm run --silent render -- "$RENDER") >&2
+VERSIONS="$RENDER/versions.json"
+pin() { "$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[sys.argv[2]][sys.argv[3]])' "$VERSIONS" "$1" "$2"; }
+SPARK_VERSION="$(pin spark version)"
+JUPYTERLAB_VERSION="$(pin jupyter jupyterlab)"
+
+# --- venv: requirements.txt + the render's Spark and JupyterLab pins ----------------------
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else "Python >= 3.9 needed for pyspark 4")'
+REQS="$WORK/requirements.txt"
+{
+  cat "$SETUP_DIR/requirements.txt"
+  echo "pyspark==$SPARK_VERSION"
+  echo "jupyterlab==$JUPYTERLAB_VERSION"
+} >"$REQS"
+KEY="$({ "$PYTHON" -VV; cat "$REQS"; } | sha256sum | cut -c1-12)"
+VENV="$CACHE/venv-$KEY"
+if [[ ! -f "$VENV/.complete" ]]; then
+  log "creating $VENV (pyspark==$SPARK_VERSION, jupyterlab==$JUPYTERLAB_VERSION)"
+  rm -rf "$VENV"
+  mkdir -p "$CACHE/pip"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  # pyspark is a 400+ MB sdist: keep it in the cache so a new venv does not download it again.
+  if ! compgen -G "$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz" >/dev/null; then
+    "$VENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
+      -d "$CACHE/pip" "pyspark==$SPARK_VERSION"
+  fi
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --find-links "$CACHE/pip" -r "$REQS"
+  touch "$VENV/.complete"
+  # Older venvs and pyspark downloads (other pins) take a GB each: keep only the current ones.
+  for old in "$CACHE"/venv-* "$CACHE"/pip/pyspark-*.tar.gz; do
+    case "$old" in
+      "$VENV" | "$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz") ;;
+      *)
+        if [[ -e "$old" ]]; then
+          log "removing stale $old"
+          rm -rf "$old"
+        fi
+        ;;
+    esac
+  done
+else
+  log "venv $VENV"
+fi
+
+# --- S3A jars (sha256-checked) -------------------------------------------------------------
+JARS="$WORK/s3a-jars"
+"$VENV/bin/python" "$SETUP_DIR/jars.py" "$VERSIONS" "$CACHE/m2" "$JARS" >&2
