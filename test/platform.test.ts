@@ -48,9 +48,18 @@ describe("Spark platform under mocks", function () {
     });
 
     it("keeps the bucket and its logs on destroy unless forceDestroyEventLogs is set", async () => {
+        for (const name of ["event-logs-bucket", "event-logs-prefix"]) assert.equal(run.byName(name).retainOnDelete, true, name);
         assert.equal(run.byName("event-logs-bucket").inputs.forceDestroy, false);
         const forced = await runProgram({ ...baseConfig, "spark-on-k8s:forceDestroyEventLogs": "true" });
         assert.equal(forced.byName("event-logs-bucket").inputs.forceDestroy, true);
+        for (const name of ["event-logs-bucket", "event-logs-prefix"]) assert.equal(forced.byName(name).retainOnDelete, false, name);
+    });
+
+    it("lets destroy skip Kubernetes objects once the cluster is unreachable", () => {
+        for (const p of run.ofType("pulumi:providers:kubernetes")) assert.equal(p.inputs.deleteUnreachable, "true", p.name);
+        for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+            assert.ok(["k8s-k8s", "k8s-bootstrap"].includes(r.provider), r.name);
+        }
     });
 
     it("creates the event-log prefix as a zero-byte directory object", () => {
