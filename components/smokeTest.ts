@@ -53,7 +53,8 @@ export class SmokeTest extends pulumi.ComponentResource {
             HISTORY_NAMESPACE: args.historyServer.namespace,
             HISTORY_SELECTOR: args.historyServer.selector,
             TIMEOUT_SECONDS: String(smokeTimeoutSeconds),
-        }, { triggers: [app.id], dependsOn: [app], parent: this });
+        // The uid changes whenever the application is created again (`pulumi up --replace`).
+        }, { triggers: [(app as k8s.apiextensions.CustomResource).metadata.apply((m) => m?.uid ?? "")], dependsOn: [app], parent: this });
 
         // The check reaches the History Server on the control plane itself; users open it on the public URL.
         this.result = pulumi.all([check.stdout, args.historyServer.url]).apply(([out, url]) => {
