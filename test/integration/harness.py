@@ -419,6 +419,21 @@ def event_log_layout(conf: dict[str, str]) -> dict:
 CODEC_MAGIC = {"zstd": bytes.fromhex("28b52ffd"), "lz4": b"LZ4Block"}
 
 
+def event_log_app_ids(keys, prefix: str) -> set[str]:
+    """Application ids of the event logs among S3 keys under prefix, in either layout: rolled
+    (`eventlog_v2_<id>/...`) or one file (`<id>[.<codec>][.inprogress]`)."""
+    ids = set()
+    for k in keys:
+        rest = k[len(prefix):] if k.startswith(prefix) else ""
+        m = re.match(r"eventlog_v2_([^/]+)/", rest)
+        if m:
+            ids.add(m.group(1))
+        elif rest and "/" not in rest and not rest.startswith("."):
+            name = rest.removesuffix(".inprogress")
+            ids.add(re.sub(r"\.(zstd|lz4|lzf|snappy)$", "", name))
+    return ids
+
+
 def event_log_prefix(uri: str) -> tuple[str, str]:
     """s3a://bucket/some/prefix/ -> (bucket, 'some/prefix/')."""
     m = re.fullmatch(r"s3a://([^/]+)/(.*)", uri.strip())

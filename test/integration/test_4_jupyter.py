@@ -3,7 +3,6 @@ local), and the History Server lists its application; a real JupyterLab server s
 the rendered command line enforces token authentication."""
 import json
 import os
-import re
 import secrets
 from pathlib import Path
 
@@ -59,7 +58,7 @@ def test_notebook_runs_and_history_server_lists_it(jupyter_env, render, moto, ma
                             resources={"metadata": {"path": str(workspace)}})
     client.execute(env={**jupyter_env, "HOME": str(home)})  # raises CellExecutionError with the cell's traceback
     after = {k for k, _ in moto.keys(bucket, prefix)}
-    apps = sorted({m.group(1) for k in after - before for m in [re.search(r"eventlog_v2_([^/]+)/", k)] if m})
+    apps = sorted(harness.event_log_app_ids(after - before, prefix))
     assert len(apps) == 1, f"expected one new application's event log from {name}, got {apps}"
     history_server.wait_for_completed(apps[0], None, HISTORY_LIST_BOUND)
 

@@ -1,7 +1,6 @@
 """Case 5: the smoke SparkApplication's Python Pi, with its own sparkConf (the jobs conf),
 run locally; then the History Server lists it under the application's name, as
 scripts/smoke-check.sh checks in the cluster."""
-import re
 from pathlib import Path
 
 import harness
@@ -38,7 +37,7 @@ def test_smoke_application_runs_pi(procs, render, local_factory, main_bucket, wo
     # The operator records the application id; scripts/smoke-check.sh looks it up in the History
     # Server. Here the id is the one new event log under the prefix.
     after = {k for k, _ in moto.keys(bucket, prefix)}
-    ids = sorted({m.group(1) for k in after - before for m in [re.search(r"eventlog_v2_([^/]+)/", k)] if m})
+    ids = sorted(harness.event_log_app_ids(after - before, prefix))
     assert len(ids) == 1, f"expected one new event log, got {ids}"
     listed = history_server.wait_for_completed(ids[0], None, HISTORY_LIST_BOUND)
     print(f"History Server lists {ids[0]} as {listed['name']!r} (pi.py sets its own appName)")

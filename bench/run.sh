@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Benchmarks (npm run bench): writes bench/results.md with the machine, the date, and
+#   1. the deploy critical path under modeled durations (bench/deploy.ts);
+#   2. the Spark History Server at scale (bench/historyServer.py): real PySpark event logs in a
+#      moto S3 server on loopback, replicated to N applications, the real History Server with the
+#      rendered history-server.conf ("tuned") and with Spark's defaults;
+#   3. the wall time of `npm test` and `npm run test:integration` (BENCH_SKIP_SUITES=1 skips them).
+#
+#   bash bench/run.sh
+#
+# Env: BENCH_SIZES (default 50,200,1000), BENCH_TUNING (tuning variants measured at the largest N,
+# see VARIANTS in bench/historyServer.py; default rolling), BENCH_HS_TIMEOUT (bound on the
+# History Server part, s), BENCH_OUT (default bench/results.md), BENCH_KEEP=1 keeps the work dir;
+# SPARKPLAT_CACHE and PYTHON as for test/integration/run.sh, whose setup this shares.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+CACHE="${SPARKPLAT_CACHE:-$HOME/.cache/sparkplat}"
+PYTHON="${PYTHON:-python3}"
+OUT="${BENCH_OUT:-$HERE/results.md}"
+RUN_ID="bench-$(date +%s)-$$-$RANDOM"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/sparkplat-bench.XXXXXX")"
+START=$SECONDS
+CHILD_PID=""
+VENV=""
+
+cd "$ROOT"
+
+log() { printf '[bench %4ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
+
+# shellcheck disable=SC2317  # the EXIT trap
+cleanup() {
+  local rc=$?
+  if [[ -n "${CHILD_PID:-}" ]]; then
+    log "stopping $CHILD_PID (its own teardown stops its servers)"
+    kill -TERM "$CHILD_PID" 2>/dev/null || true
+    wait "$CHILD_PID" 2>/dev/null || true
+  fi
+  # Whatever of this run is still alive (found by its marker variable, ended by pid).
+  if [[ -n "$VENV" && -x "$VENV/bin/python" ]]; then
+    (cd "$ROOT/test/integration" && "$VENV/bin/python" -c \
+      'import sys, harness; left = harness.sweep(sys.argv[1]); sys.exit(f"still alive: {left}" if left else 0)' \
+      "$RUN_ID") || true
+  fi
+  if [[ "${BENCH_KEEP:-0}" == 1 ]]; then
+    log "work dir kept: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  log "total $((SECONDS - START))s (exit $rc)"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs "$@" in the background and waits, so that INT/TERM reach the trap at once.
+run_child() {
+  "$@" &
+  CHILD_PID=$!
+  local rc=0
+  wait "$CHILD_PID" || rc=$?
+  CHILD_PID=""
+  return "$rc"
+}
+
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+failed=()
+
+# --- Java, render, venv, S3A jars (shared with the integration tier) -----------------------
+# shellcheck source=test/integration/setup.sh
+source "$ROOT/test/integration/setup.sh"
+log "setup done in $((SECONDS - START))s"
+
+# --- 1. deploy critical path ------------------------------------------------------------------
+DEPLOY_MD="$WORK/deploy.md"
+log "deploy critical path"
+if ! run_child npx ts-node --transpile-only bench/deploy.ts "$DEPLOY_MD" >/dev/null; then
+  failed+=("deploy")
+fi
+[[ -s "$DEPLOY_MD" ]] || printf '## Deploy critical path (modeled)\n\nFAILED: see the output of bench/deploy.ts.\n' >"$DEPLOY_MD"
+
+# --- 2. History Server at scale ----------------------------------------------------------------
+HS_MD="$WORK/history.md"
+HS_START=$SECONDS
+log "History Server at scale (sizes ${BENCH_SIZES:-50,200,1000})"
+if ! run_child timeout --signal=TERM --kill-after=30 "${BENCH_HS_TIMEOUT:-1500}" \
+  env SPARKPLAT_IT_RUN="$RUN_ID" "$VENV/bin/python" "$HERE/historyServer.py" \
+  --render "$RENDER" --jars "$JARS" --md "$HS_MD" --json "$WORK/history.json" --work "$WORK/history" \
+  --sizes "${BENCH_SIZES:-50,200,1000}" --tuning-variants "${BENCH_TUNING-rolling}"; then
+  failed+=("history server")
+fi
+HS_SECONDS=$((SECONDS - HS_START))
+[[ -s "$HS_MD" ]] || printf '## History Server at scale\n\nFAILED before any result: run bench/run.sh with BENCH_KEEP=1 and see %s.\n' \
+  "the logs under the work dir" >"$HS_MD"
+
+# --- 3. test-suite speed -------------------------------------------------------------------------
+SUITES_MD="$WORK/suites.md"
+{
+  echo "## Test-suite speed"
+  echo
+  if [[ "${BENCH_SKIP_SUITES:-0}" == 1 ]]; then
+    echo "Skipped (BENCH_SKIP_SUITES=1)."
+  else
+    echo "Wall time of each suite, run one after the other by bench/run.sh after the benchmarks above."
+    echo
+    echo "| command | wall time | outcome |"
+    echo "|---|---|---|"
+  fi
+} >"$SUITES_MD"
+if [[ "${BENCH_SKIP_SUITES:-0}" != 1 ]]; then
+  for suite in "npm test" "npm run test:integration"; do
+    log "$suite"
+    t=$SECONDS
+    outcome=passed
+    read -r -a words <<<"$suite"
+    if ! run_child "${words[@]}" >"$WORK/suite.log" 2>&1; then
+      outcome="FAILED (last lines: $(tail -n 3 "$WORK/suite.log" | tr '\n|' ' /'))"
+      failed+=("$suite")
+    fi
+    echo "| \`$suite\` | $((SECONDS - t)) s | $outcome |" >>"$SUITES_MD"
+  done
+fi
+
+# --- results.md --------------------------------------------------------------------------------------
+CPU_MODEL="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`npm run bench\` (= \`bash bench/run.sh\`); do not edit by hand."
+  echo
+  echo "| | |"
+  echo "|---|---|"
+  echo "| date | $DATE |"
+  echo "| machine | $(nproc) CPUs ($CPU_MODEL), $MEM_GIB GiB memory, $(uname -sr) |"
+  echo "| load average at start / end (1, 5, 15 min) | $LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg) |"
+  echo "| Spark / Java | $SPARK_VERSION / $(java -version 2>&1 | head -n 1) |"
+  echo "| commands | \`npx ts-node --transpile-only bench/deploy.ts\`; \`python bench/historyServer.py --sizes ${BENCH_SIZES:-50,200,1000} --tuning-variants ${BENCH_TUNING-rolling}\` (${HS_SECONDS} s); \`npm test\`; \`npm run test:integration\` |"
+  echo "| total | $((SECONDS - START)) s |"
+  if ((${#failed[@]})); then
+    echo "| **failed** | ${failed[*]} |"
+  fi
+  echo
+  cat "$DEPLOY_MD"
+  echo
+  cat "$HS_MD"
+  echo
+  cat "$HERE/history/tuning.md"
+  echo
+  cat "$SUITES_MD"
+} >"$WORK/results.md"
+mv "$WORK/results.md" "$OUT"
+log "wrote $OUT"
+if ((${#failed[@]})); then
+  log "failed: ${failed[*]}"
+  exit 1
+fi
