@@ -534,12 +534,7 @@ def main() -> int:
     import pyspark
     assert pyspark.__version__ == render.versions["spark"]["version"], "venv pyspark differs from the render's pin"
     run_id = os.environ.get(harness.RUN_MARKER) or uuid.uuid4().hex
-    env = dict(os.environ)
-    env[harness.RUN_MARKER] = run_id
-    env["PATH"] = harness.python_bin_dir() + os.pathsep + env.get("PATH", "")
-    env.pop("PYSPARK_SUBMIT_ARGS", None)
-    env.pop("SPARK_CONF_DIR", None)
-    procs = Procs(base_env=env, logs=work / "logs")
+    procs = Procs(base_env=harness.spark_base_env(run_id), logs=work / "logs")
     cpus = sorted(os.sched_getaffinity(0))
     hs_cpus = str(cpus[0]) if len(cpus) >= 2 and shutil.which("taskset") else None
     data: dict = {"sizes": sizes, "runs": [], "errors": [], "hs_cpus": hs_cpus or "none",

@@ -28,6 +28,8 @@ VENV=""
 cd "$ROOT"
 
 log() { printf '[bench %4ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
+# shellcheck source=test/integration/leftovers.sh
+source "$ROOT/test/integration/leftovers.sh"
 
 # shellcheck disable=SC2317  # the EXIT trap
 cleanup() {
@@ -38,11 +40,7 @@ cleanup() {
     wait "$CHILD_PID" 2>/dev/null || true
   fi
   # Whatever of this run is still alive (found by its marker variable, ended by pid).
-  if [[ -n "$VENV" && -x "$VENV/bin/python" ]]; then
-    (cd "$ROOT/test/integration" && "$VENV/bin/python" -c \
-      'import sys, harness; left = harness.sweep(sys.argv[1]); sys.exit(f"still alive: {left}" if left else 0)' \
-      "$RUN_ID") || true
-  fi
+  stop_leftovers "$RUN_ID"
   if [[ "${BENCH_KEEP:-0}" == 1 ]]; then
     log "work dir kept: $WORK"
   else

@@ -82,13 +82,7 @@ def work(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def procs(work):
     run_id = os.environ.get(harness.RUN_MARKER) or uuid.uuid4().hex
-    env = dict(os.environ)
-    env[harness.RUN_MARKER] = run_id
-    # python3 (spark.pyspark.python) and the kernel are this venv's interpreter.
-    env["PATH"] = harness.python_bin_dir() + os.pathsep + env.get("PATH", "")
-    env.pop("PYSPARK_SUBMIT_ARGS", None)
-    env.pop("SPARK_CONF_DIR", None)
-    p = Procs(base_env=env, logs=work / "logs")
+    p = Procs(base_env=harness.spark_base_env(run_id), logs=work / "logs")
     yield p
     p.stop_all()
     left = harness.marked_pids(run_id)

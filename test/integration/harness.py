@@ -269,6 +269,18 @@ def _ancestors() -> set[int]:
     return out
 
 
+def spark_base_env(run_id: str) -> dict[str, str]:
+    """This process's environment for the Spark processes a run starts: marked with the run's id
+    (so leftovers can be found), this venv's python3 first on PATH (spark.pyspark.python and the
+    kernel), and no submit args or conf dir of the caller's own."""
+    env = dict(os.environ)
+    env[RUN_MARKER] = run_id
+    env["PATH"] = python_bin_dir() + os.pathsep + env.get("PATH", "")
+    env.pop("PYSPARK_SUBMIT_ARGS", None)
+    env.pop("SPARK_CONF_DIR", None)
+    return env
+
+
 def marked_pids(run_id: str) -> list[int]:
     if not run_id:
         return []

@@ -20,26 +20,10 @@ PYTEST_PID=""
 
 log() { printf '[integration %4ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
 
-# End every process of this run that is still alive (pytest tears its servers down itself;
-# this covers a killed pytest). Processes are found by this run's marker variable, by pid.
-# shellcheck disable=SC2317  # called from the EXIT trap
-stop_leftovers() {
-  local pid left=() f
-  for f in /proc/[0-9]*/environ; do
-    pid="${f#/proc/}"
-    pid="${pid%/environ}"
-    [[ "$pid" == "$$" ]] && continue
-    if grep -qsxz -- "SPARKPLAT_IT_RUN=$RUN_ID" "$f"; then
-      left+=("$pid")
-    fi
-  done
-  if ((${#left[@]})); then
-    log "stopping leftover processes: ${left[*]}"
-    kill -TERM "${left[@]}" 2>/dev/null || true
-    sleep 3
-    kill -KILL "${left[@]}" 2>/dev/null || true
-  fi
-}
+# Processes of this run are found by their marker variable (pytest tears its servers down
+# itself; this covers a killed pytest).
+# shellcheck source=test/integration/leftovers.sh
+source "$HERE/leftovers.sh"
 
 # shellcheck disable=SC2317  # the EXIT trap
 cleanup() {
@@ -49,7 +33,7 @@ cleanup() {
     kill -TERM "$PYTEST_PID" 2>/dev/null || true
     wait "$PYTEST_PID" 2>/dev/null || true
   fi
-  stop_leftovers
+  stop_leftovers "$RUN_ID"
   if [[ "${SPARKPLAT_IT_KEEP:-0}" == 1 ]]; then
     log "work dir kept: $WORK"
   else
