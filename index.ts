@@ -58,8 +58,7 @@ const smoke = config.smokeTest
         cluster,
         controlPlane: nodes.controlPlane,
         provider: cluster.provider,
-        jobNamespace: operator.jobNamespace,
-        serviceAccount: operator.serviceAccount,
+        operator,
         eventLogUri: eventLogs.eventLogUri,
         historyServer: history,
     })

@@ -543,7 +543,7 @@ def main() -> int:
                   "python": platform.python_version(), "spark": pyspark.__version__}
     rc = 0
     try:
-        moto = harness.start_moto(procs, sys.executable)
+        moto = harness.start_moto(procs, sys.executable, harness.node_policy_for(render.node_policy(), "bench-*"))
         ctx = Ctx(procs, render, moto, a.jars, str(Path(pyspark.__file__).resolve().parent), work,
                   S3Counter(moto.proc.log), hs_cpus, a.list_timeout, a.page_timeout, a.idle_window)
         jobs_conf = render.conf("jobs")

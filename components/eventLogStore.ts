@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { denyInsecureTransport, eventLogAccessPolicy, eventLogLifecycleRules } from "../render/s3";
 
 export interface EventLogStoreArgs {
     /** Key prefix of the event logs, without slashes at either end (default `spark-events`). */
@@ -14,46 +15,6 @@ export interface EventLogStoreArgs {
     nodeRoleName: pulumi.Input<string>;
     /** Prefix of `Name` tags. */
     clusterName: string;
-}
-
-/** The bucket policy statement that refuses every request not made over TLS. */
-export function denyInsecureTransport(bucketArn: string): object {
-    return {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-    };
-}
-
-/** Least privilege for Spark and the History Server: list, read, write and delete under the given prefixes only. */
-export function eventLogAccessPolicy(bucketArn: string, prefixes: string[]): object {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "ListUnderPrefixes",
-                Effect: "Allow",
-                Action: ["s3:ListBucket"],
-                Resource: [bucketArn],
-                Condition: { StringLike: { "s3:prefix": prefixes.flatMap((p) => [p, `${p}/`, `${p}/*`]) } },
-            },
-            {
-                Sid: "LocateBucket",
-                Effect: "Allow",
-                Action: ["s3:GetBucketLocation"],
-                Resource: [bucketArn],
-            },
-            {
-                Sid: "ReadWriteUnderPrefixes",
-                Effect: "Allow",
-                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-                Resource: prefixes.flatMap((p) => [`${bucketArn}/${p}`, `${bucketArn}/${p}/*`]),
-            },
-        ],
-    };
 }
 
 /**
@@ -107,15 +68,7 @@ export class EventLogStore extends pulumi.ComponentResource {
         }, { parent: bucket, dependsOn: [publicAccess] });
         new aws.s3.BucketLifecycleConfiguration(`${name}-expiry`, {
             bucket: bucket.id,
-            rules: [
-                {
-                    id: "expire-event-logs",
-                    status: "Enabled",
-                    filter: { prefix: `${args.prefix}/` },
-                    expiration: { days: args.retentionDays },
-                    abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-                },
-            ],
+            rules: eventLogLifecycleRules(args.prefix, args.retentionDays),
         }, { parent: bucket });
 
         // Spark refuses to start when spark.eventLog.dir does not exist; on S3 that is this object.

@@ -7,15 +7,15 @@ import { createObject } from "./k8sObjects";
 import { HistoryServer } from "./historyServer";
 import { KubeadmCluster } from "./kubeadmCluster";
 import { NodeInfo } from "./clusterNodes";
+import { SparkOperator } from "./sparkOperator";
 
 export interface SmokeTestArgs {
     config: StackConfig;
     cluster: KubeadmCluster;
     controlPlane: NodeInfo;
     provider: k8s.Provider;
-    /** Job namespace from SparkOperator (read after the operator's release is up). */
-    jobNamespace: pulumi.Input<string>;
-    serviceAccount: string;
+    /** The operator: its webhooks (failurePolicy Fail) must serve before any SparkApplication is created. */
+    operator: SparkOperator;
     eventLogUri: pulumi.Input<string>;
     historyServer: HistoryServer;
 }
@@ -44,10 +44,16 @@ export class SmokeTest extends pulumi.ComponentResource {
         const cfg = args.config;
 
         const sparkConf = pulumi.output(args.eventLogUri).apply((uri) => jobSparkConf(cfg, uri));
-        const app = createObject(name, smokeManifest(cfg, sparkConf, args.serviceAccount), { parent: this, provider: args.provider, dependsOn: [args.historyServer.deployment] });
+        // The chart's SparkApplication webhooks refuse every create until the operator's release is
+        // up ("failed calling webhook"); the History Server must be there to list the result.
+        const app = createObject(name, smokeManifest(cfg, sparkConf, args.operator.serviceAccount), {
+            parent: this,
+            provider: args.provider,
+            dependsOn: [args.historyServer.deployment, args.operator.release],
+        });
 
         const check = args.cluster.run(`${name}-check`, args.controlPlane, "smoke-check", {
-            NAMESPACE: args.jobNamespace,
+            NAMESPACE: args.operator.jobNamespace,
             APP_NAME: smokeApplicationName,
             HISTORY_URL: `http://127.0.0.1:${args.historyServer.nodePort}`,
             HISTORY_NAMESPACE: args.historyServer.namespace,

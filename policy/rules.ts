@@ -334,7 +334,7 @@ export function broadIamStatements(document: unknown): string[] {
         if (s3.length > 0) {
             out.push(
                 `${label} allows ${s3.join(", ")} on ${resourceText}. Name the event-log bucket and prefix instead: ` +
-                    "arn:aws:s3:::<bucket> for s3:ListBucket (with an s3:prefix condition) and " +
+                    "arn:aws:s3:::<bucket> for s3:ListBucket and " +
                     "arn:aws:s3:::<bucket>/<prefix>/* for object actions.",
             );
         }

@@ -17,6 +17,7 @@ import {
     prepareNodeEnv,
     smokeManifest,
 } from "./platform";
+import { eventLogAccessPolicy, eventLogLifecycleRules } from "./s3";
 import { executorSizing } from "./sparkConf";
 
 /** Values known only after deployment appear in renders as these placeholders. */
@@ -43,6 +44,10 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
     files["spark/history-server.conf"] = historyServerDefaults(cfg, eventLogUri);
     files["spark/jupyter.conf"] = jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace);
     files["spark/executor-sizing.json"] = JSON.stringify(executorSizing(instanceTypes[cfg.workerInstanceType], cfg.workerCount), null, 2) + "\n";
+
+    // What the nodes may do in the bucket (the integration tier runs Spark under exactly this).
+    files["aws/node-s3-policy.json"] = JSON.stringify(eventLogAccessPolicy(`arn:aws:s3:::${placeholders.bucket}`, [cfg.eventLogPrefix, cfg.dataPrefix]), null, 2) + "\n";
+    files["aws/lifecycle-rules.json"] = JSON.stringify(eventLogLifecycleRules(cfg.eventLogPrefix, cfg.eventLogRetentionDays), null, 2) + "\n";
 
     const kubeadm = kubeadmConfig({
         nodeName: "control-plane",

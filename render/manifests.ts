@@ -208,6 +208,8 @@ export const jupyterName = "jupyter";
 /** Headless Service of the notebook pod: `spark.driver.host` for the executors. */
 export const jupyterDriverService = "jupyter-driver";
 const jupyterPort = 8888;
+/** Answers 200 without a token (`/api/status` and every other API path answer 403). */
+export const jupyterHealthPath = "/api";
 const sparkUiPort = 4040;
 
 export function jupyterDriverHost(namespace: string): string {
@@ -322,8 +324,9 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
                     { name: "spark-blockmgr", containerPort: args.blockManagerPort },
                     { name: "spark-ui", containerPort: sparkUiPort },
                 ],
-                // The first start installs JupyterLab into the notebook volume.
-                startupProbe: { httpGet: { path: "/api/status", port: "http" }, periodSeconds: 10, failureThreshold: 60 },
+                // The first start installs JupyterLab into the notebook volume. Probes carry no
+                // token: `/api` (the server's version) is the endpoint jupyter_server answers without one.
+                startupProbe: { httpGet: { path: jupyterHealthPath, port: "http" }, periodSeconds: 10, failureThreshold: 60 },
                 readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10 },
                 livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 20, failureThreshold: 6 },
                 resources: {

@@ -44,7 +44,7 @@ describe("Spark platform under mocks", function () {
         assert.deepEqual(policy.Statement[0].Condition, { Bool: { "aws:SecureTransport": "false" } });
         assert.equal(policy.Statement[0].Effect, "Deny");
         const rules = run.byName("event-logs-expiry").inputs.rules;
-        assert.deepEqual([rules[0].filter.prefix, rules[0].expiration.days], ["spark-events/", 30]);
+        assert.deepEqual([rules[0].filter.and.prefix, rules[0].expiration.days], ["spark-events/", 30]);
     });
 
     it("keeps the bucket and its logs on destroy unless forceDestroyEventLogs is set", async () => {
@@ -77,8 +77,8 @@ describe("Spark platform under mocks", function () {
         for (const r of resources) assert.ok(r === bucketArn || r.startsWith(`${bucketArn}/spark-events`) || r.startsWith(`${bucketArn}/spark-data`), r);
         const actions = doc.Statement.flatMap((s: any) => s.Action);
         assert.ok(!actions.some((a: string) => a.includes("*")), actions.join(","));
-        const list = doc.Statement.find((s: any) => s.Action.includes("s3:ListBucket"));
-        assert.deepEqual(list.Condition.StringLike["s3:prefix"].filter((p: string) => p.startsWith("spark-events")), ["spark-events", "spark-events/", "spark-events/*"]);
+        const objects = doc.Statement.find((s: any) => s.Action.includes("s3:GetObject"));
+        assert.deepEqual(objects.Resource, [`${bucketArn}/spark-events`, `${bucketArn}/spark-events/*`, `${bucketArn}/spark-data`, `${bucketArn}/spark-data/*`]);
     });
 
     it("points the History Server at the bucket's event-log URI and starts it after the prefix exists", () => {
@@ -119,7 +119,9 @@ describe("Spark platform under mocks", function () {
         const app = run.byName("smoke-sparkapplication-spark-smoke-test");
         assert.equal(app.inputs.spec.sparkConf["spark.eventLog.dir"], "s3a://spark-dev-spark-events-abc123/spark-events/");
         assert.ok(run.waitsFor(app.name, "history-deployment-spark-history-server"));
-        assert.ok(run.waitsFor(app.name, "spark-operator-release") || run.waitsFor("smoke-check", "spark-operator-release"));
+        // The chart's SparkApplication webhooks (failurePolicy: Fail) refuse the create until the release is up.
+        assert.ok(app.dependsOn.has("spark-operator-release"), [...app.dependsOn].join(", "));
+        assert.ok(run.waitsFor(app.name, "spark-operator-namespace-spark-jobs"));
         const check = run.byName("smoke-check");
         assert.ok(check.dependsOn.has(app.name));
         assert.match(check.inputs.stdin, /export HISTORY_URL='http:\/\/127\.0\.0\.1:30080'/);

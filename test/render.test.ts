@@ -42,6 +42,8 @@ describe("npm run render", function () {
             "k8s/sparkapplication-spark-smoke-test.yaml",
             "k8s/deployment-spark-history-server.yaml",
             "k8s/deployment-jupyter.yaml",
+            "aws/node-s3-policy.json",
+            "aws/lifecycle-rules.json",
         ]) {
             assert.ok(fs.existsSync(path.join(out, rel)), rel);
         }
@@ -60,6 +62,14 @@ describe("npm run render", function () {
         assert.match(read("nodes/kubeadm-config.yaml"), /advertiseAddress: <control-plane-private-ip>/);
         assert.match(read("k8s/secret-jupyter-token.yaml"), /token: <generated-jupyter-token>/);
         assert.match(read("nodes/worker-1/join-worker.sh"), /export JOIN_COMMAND='<kubeadm-join-command-made-for-this-worker>'/);
+    });
+
+    it("writes the node policy and lifecycle rules the program deploys, for the placeholder bucket", async () => {
+        const { runProgram } = await import("./support/program");
+        const run = await runProgram();
+        const deployed = run.byName("event-logs-access").inputs.policy.replaceAll("spark-dev-spark-events-abc123", "<event-log-bucket>");
+        assert.deepEqual(JSON.parse(read("aws/node-s3-policy.json")), JSON.parse(deployed));
+        assert.deepEqual(JSON.parse(read("aws/lifecycle-rules.json")), run.byName("event-logs-expiry").inputs.rules);
     });
 
     it("writes one Kubernetes object per file, every one with kind and name", () => {

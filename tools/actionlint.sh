@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lint the GitHub workflows with actionlint, which also checks `run:` blocks with ShellCheck
-# when that is on PATH. Installs both if missing: actionlint from the Go module proxy at a
-# pinned version, shellcheck from apt when we are root and apt-get exists.
+# (the project's pinned one, tools/shellcheck.sh). Installs actionlint from the Go module proxy
+# at a pinned version if missing.
 set -euo pipefail
 
 ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-v1.7.12}"
@@ -25,18 +25,12 @@ install_actionlint() {
   go install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
 }
 
+# actionlint checks `run:` blocks with the shellcheck on PATH: the project's pinned one.
 install_shellcheck() {
-  if command -v shellcheck >/dev/null 2>&1; then
-    return 0
-  fi
-  if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-    log "shellcheck missing and apt-get not usable here; run: blocks will not be shellchecked"
-    return 0
-  fi
-  log "installing shellcheck from apt"
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }; then
-    log "step install_shellcheck: apt-get could not install shellcheck; run: blocks will not be shellchecked"
-  fi
+  local bin
+  bin="$(bash "$repo_root/tools/shellcheck.sh" --path)"
+  PATH="$(dirname "$bin"):$PATH"
+  export PATH
 }
 
 run_actionlint() {

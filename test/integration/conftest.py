@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -90,8 +92,9 @@ def procs(work):
 
 
 @pytest.fixture(scope="session")
-def moto(procs):
-    return harness.start_moto(procs, sys.executable)
+def moto(procs, render):
+    # Every bucket of this tier is named spark-platform-it-*; the policy is the program's own.
+    return harness.start_moto(procs, sys.executable, harness.node_policy_for(render.node_policy(), "spark-platform-it-*"))
 
 
 @pytest.fixture(scope="session")
@@ -191,6 +194,73 @@ def history_server(procs, render, local_factory, main_bucket, work):
     harness.wait_until("History Server REST API answers", lambda: hs.applications() is not None,
                        HISTORY_START_TIMEOUT, proc)
     yield hs
+    procs.stop(proc)
+
+
+# ---------------------------------------------------------------- JupyterLab
+
+NOTEBOOK = "getting-started.ipynb"
+JUPYTER_START_TIMEOUT = 120
+
+
+def shipped_notebook(render: Render) -> tuple[str, str]:
+    """The notebook as deployed (the Jupyter ConfigMap); SPARKPLAT_IT_NOTEBOOK overrides it
+    while developing the tier."""
+    dev = os.environ.get("SPARKPLAT_IT_NOTEBOOK")
+    if dev:
+        return Path(dev).name, Path(dev).read_text()
+    files = render.jupyter_files()
+    assert NOTEBOOK in files, f"the Jupyter ConfigMaps carry no {NOTEBOOK}: {sorted(files)}"
+    return NOTEBOOK, files[NOTEBOOK]
+
+
+@pytest.fixture(scope="session")
+def jupyter_env(procs, render, local_factory, main_bucket, work, history_server):
+    """The notebook kernel's environment: the Jupyter container's env and the rendered jupyter.conf."""
+    container = render.jupyter_deployment()["spec"]["template"]["spec"]["containers"][0]
+    port, bm_port = harness.free_port(), harness.free_port()
+    local = local_factory(main_bucket[0], driver_port=port, block_manager_port=bm_port,
+                          history_url=history_server.url)
+    conf = harness.localize_conf("jupyter", render.conf("jupyter"), local)
+    conf_dir = work / "conf-jupyter"
+    harness.write_conf(conf, conf_dir / "spark-defaults.conf", "jupyter.conf + local_overrides.py")
+    env = spark_env(procs, local, conf_dir, harness.container_env(container))
+    env.update(overrides.jupyter_env(local))
+    return env
+
+
+@dataclass
+class JupyterLab:
+    proc: harness.Proc
+    base: str
+    port: int
+    auth: dict[str, str]
+    notebook: str
+
+
+@pytest.fixture(scope="session")
+def jupyterlab(procs, render, jupyter_env, work):
+    """A real JupyterLab server started with the rendered start script's command line, the
+    shipped notebook seeded as the script seeds it, and a random token in JUPYTER_TOKEN."""
+    cmd = harness.jupyter_command(render.jupyter_files()["jupyter-start.sh"])
+    home = work / "jupyter-home"
+    root = home / "notebooks"
+    root.mkdir(parents=True)
+    name, text = shipped_notebook(render)
+    (root / name).write_text(text)  # what the start script's seed_notebooks does
+    port = harness.free_port()
+    cmd = harness.localize_jupyter_command(cmd, str(Path(harness.python_bin_dir()) / "python"), str(home),
+                                           overrides.jupyter_args(port, str(root)))
+    cmd += overrides.jupyter_extra_args(os.geteuid())
+    token = secrets.token_hex(24)
+    env = dict(jupyter_env)
+    env.update({"JUPYTER_TOKEN": token, "HOME": str(home)})  # the script runs with HOME=$WORKSPACE
+    proc = procs.start("jupyterlab", cmd, env)
+    base = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"token {token}"}
+    harness.wait_until("JupyterLab answers /api/status with the token",
+                       lambda: harness.http_get(f"{base}/api/status", auth)[0] == 200, JUPYTER_START_TIMEOUT, proc)
+    yield JupyterLab(proc, base, port, auth, name)
     procs.stop(proc)
 
 

@@ -131,6 +131,10 @@ class Render:
             data.update(self.object("ConfigMap", n).get("data", {}))
         return data
 
+    def node_policy(self) -> str:
+        """The nodes' S3 policy as the program deploys it, for the placeholder bucket."""
+        return (self.root / "aws" / "node-s3-policy.json").read_text()
+
     def smoke_application(self) -> dict:
         return self.find("SparkApplication", lambda o: True, "the smoke test")
 
@@ -363,17 +367,30 @@ def wait_until(what: str, check: Callable[[], object], timeout: float, proc: Pro
 
 @dataclass
 class Moto:
+    """moto with two identities: the nodes' (access_key/secret_key: what Spark, the History
+    Server and the notebook use, held to the program's rendered node policy) and an admin one
+    for the test's own setup (buckets, the directory object, reading results), as Pulumi's
+    deploying identity makes them."""
     endpoint: str
     access_key: str
     secret_key: str
+    admin_key: tuple[str, str]
     proc: Proc
 
-    def s3(self, secret: str | None = None):
+    def _client(self, key: str, secret: str):
         import boto3
         from botocore.config import Config
         return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id=self.access_key, aws_secret_access_key=secret or self.secret_key,
+                            aws_access_key_id=key, aws_secret_access_key=secret,
                             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+
+    def s3(self, secret: str | None = None):
+        """The admin's client (a wrong `secret` tests authentication)."""
+        return self._client(self.admin_key[0], secret or self.admin_key[1])
+
+    def node_s3(self):
+        """The nodes' client: what the program's policy lets Spark do."""
+        return self._client(self.access_key, self.secret_key)
 
     def keys(self, bucket: str, prefix: str = "") -> list[tuple[str, int]]:
         out = []
@@ -382,10 +399,21 @@ class Moto:
         return out
 
 
-def start_moto(procs: Procs, python: str) -> Moto:
-    """moto server on loopback with IAM authentication enforced: one IAM user with an s3:*
-    policy is created while requests are still unauthenticated, then every request must be
-    signed with that user's key (a wrong secret gets 403 SignatureDoesNotMatch)."""
+#: Stands for the bucket in the rendered policy (render/all.ts placeholders.bucket).
+BUCKET_PLACEHOLDER = "<event-log-bucket>"
+
+
+def node_policy_for(rendered_policy: str, bucket_pattern: str) -> str:
+    """The rendered node policy with the bucket placeholder replaced (an IAM ARN pattern may
+    use `*`: the tests' buckets share a name prefix)."""
+    assert BUCKET_PLACEHOLDER in rendered_policy, f"the rendered node policy does not name {BUCKET_PLACEHOLDER}"
+    return rendered_policy.replace(BUCKET_PLACEHOLDER, bucket_pattern)
+
+
+def start_moto(procs: Procs, python: str, node_policy: str) -> Moto:
+    """moto server on loopback with IAM authentication enforced. While requests are still
+    unauthenticated, two users are made: `admin` (s3:*) for the test's setup, and `node` with
+    `node_policy` (the program's own). Then every request must be signed by one of them."""
     import boto3
 
     port = free_port()
@@ -394,17 +422,19 @@ def start_moto(procs: Procs, python: str) -> Moto:
     wait_until("moto server answers", lambda: http_get(f"{endpoint}/moto-api/")[0] == 200, 60, proc, 0.3)
     iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
                        aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
-    iam.create_user(UserName="spark-platform-it")
-    iam.put_user_policy(UserName="spark-platform-it", PolicyName="event-logs", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
-    }))
-    key = iam.create_access_key(UserName="spark-platform-it")["AccessKey"]
+    keys = {}
+    for user, policy in (("admin", json.dumps({"Version": "2012-10-17",
+                                                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})),
+                         ("node", node_policy)):
+        iam.create_user(UserName=f"spark-platform-it-{user}")
+        iam.put_user_policy(UserName=f"spark-platform-it-{user}", PolicyName="s3", PolicyDocument=policy)
+        k = iam.create_access_key(UserName=f"spark-platform-it-{user}")["AccessKey"]
+        keys[user] = (k["AccessKeyId"], k["SecretAccessKey"])
     req = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST",
                                  headers={"Content-Type": "text/plain"})
     with urllib.request.urlopen(req, timeout=10) as r:
         assert r.status == 200, "moto refused to enforce authentication"
-    moto = Moto(endpoint, key["AccessKeyId"], key["SecretAccessKey"], proc)
+    moto = Moto(endpoint, keys["node"][0], keys["node"][1], keys["admin"], proc)
     # Authentication is on: the right key works and a wrong secret is refused.
     moto.s3().list_buckets()
     try:
@@ -413,6 +443,13 @@ def start_moto(procs: Procs, python: str) -> Moto:
         assert "SignatureDoesNotMatch" in str(e), e
     else:
         raise AssertionError("moto accepted a wrong secret key: authentication is not enforced")
+    # Authorization is on: the nodes' policy does not let them make a bucket.
+    try:
+        moto.node_s3().create_bucket(Bucket="spark-platform-it-authz-probe")
+    except Exception as e:
+        assert "AccessDenied" in str(e), e
+    else:
+        raise AssertionError("moto let the node identity create a bucket: IAM policies are not enforced")
     return moto
 
 

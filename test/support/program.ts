@@ -350,6 +350,10 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
         },
         ofType: (type) => resources.filter((r) => r.type === type),
         waitsFor(name, other) {
+            // An unknown name is a renamed resource: answering false would pass every "does not wait".
+            for (const n of [name, other]) {
+                if (!byNameMap.has(n)) throw new Error(`waitsFor: no resource named ${n}`);
+            }
             const seen = new Set<string>();
             const stack = [name];
             while (stack.length) {
