@@ -8,6 +8,11 @@
 export const supportedKubernetesMinors = ["1.31", "1.32", "1.33", "1.34"] as const;
 export type KubernetesMinor = (typeof supportedKubernetesMinors)[number];
 export const defaultKubernetesMinor: KubernetesMinor = "1.33";
+/**
+ * The release of the default minor that the real tiers build from the Go module proxy (kubeadm,
+ * and the whole cluster): a patch the proxy serves. Nodes install the newest patch of their minor.
+ */
+export const testedKubernetesRelease = "v1.33.5";
 
 /** Flannel (VXLAN): works on EC2 without turning off source/destination checks. */
 export const flannel = {

@@ -11,6 +11,10 @@ export interface KubeadmConfigArgs {
     serviceCidr: string;
 }
 
+/** Lifetime of the bootstrap token `kubeadm init` makes (joins use tokens of their own). */
+export const initTokenTtl = "15m0s";
+export const initTokenDescription = "made by kubeadm init; unused, expires 15 minutes after init";
+
 /** Replaced on the node by the exact version of the installed kubeadm (see scripts/init-control-plane.sh). */
 export const kubernetesVersionMarker = "__KUBERNETES_VERSION__";
 
@@ -26,8 +30,10 @@ export function kubeadmConfig(args: KubeadmConfigArgs): string {
                 criSocket: "unix:///run/containerd/containerd.sock",
                 kubeletExtraArgs: [{ name: "node-ip", value: args.advertiseAddress }],
             },
-            // No bootstrap token here: each worker gets a short-lived one made for its own join.
-            bootstrapTokens: [],
+            // kubeadm turns an empty list into one token valid 24 h. This one (random, never
+            // printed: --skip-token-print) expires 15 minutes after init; each worker gets a
+            // short-lived token made for its own join.
+            bootstrapTokens: [{ description: initTokenDescription, ttl: initTokenTtl }],
         },
         {
             apiVersion: "kubeadm.k8s.io/v1beta4",

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parseAllDocuments, parse } from "yaml";
-import { kubeadmConfig, kubernetesVersionMarker } from "../render/kubeadm";
+import { initTokenDescription, kubeadmConfig, kubernetesVersionMarker } from "../render/kubeadm";
 import { pointKubeconfigAt } from "../render/kubeconfig";
 import { fakeKubeconfig } from "./support/program";
 
@@ -28,7 +28,9 @@ describe("kubeadm config", () => {
         assert.equal(byKind("ClusterConfiguration").kubernetesVersion, kubernetesVersionMarker);
     });
     it("uses the systemd cgroup driver, like containerd", () => assert.equal(byKind("KubeletConfiguration").cgroupDriver, "systemd"));
-    it("creates no long-lived bootstrap token", () => assert.deepEqual(byKind("InitConfiguration").bootstrapTokens, []));
+    it("asks kubeadm init for one bootstrap token of 15 minutes, not its 24 h default", () => {
+        assert.deepEqual(byKind("InitConfiguration").bootstrapTokens, [{ description: initTokenDescription, ttl: "15m0s" }]);
+    });
 });
 
 describe("kubeconfig for users", () => {

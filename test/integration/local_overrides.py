@@ -73,6 +73,10 @@ def spark_conf(kind: str, local: Local) -> list[Override]:
                  "no EC2 instance profile here: a moto IAM user's static key instead", replaces=True),
         Override("spark.hadoop.fs.s3a.access.key", local.access_key, "that IAM user's key id"),
         Override("spark.hadoop.fs.s3a.secret.key", local.secret_key, "that IAM user's secret"),
+        Override("spark.hadoop.fs.s3a.multiobjectdelete.enable", "false",
+                 "moto authorizes a multi-object delete (POST ?delete) as s3:DeleteObject on the bucket's own "
+                 "ARN, which the nodes' policy rightly does not grant; S3 checks s3:DeleteObject per key. "
+                 "One DELETE per key is authorized per key by both"),
     ]
     if kind in ("jobs", "jupyter"):
         o.append(Override("spark.master", "local[2]",
