@@ -115,6 +115,8 @@ interface Cidr {
     prefix: number;
     /** Network address as a bigint, host bits cleared. */
     network: bigint;
+    /** True when the address has bits set past the prefix (203.0.113.7/24): AWS refuses those. */
+    hostBits: boolean;
 }
 
 export function parseCidr(text: string): Cidr | undefined {
@@ -124,14 +126,36 @@ export function parseCidr(text: string): Cidr | undefined {
     const v4 = parseIpv4(m[1]);
     if (v4 !== undefined) {
         if (prefix > 32) return undefined;
-        return { family: 4, prefix, network: v4 & maskOf(32, prefix) };
+        const network = v4 & maskOf(32, prefix);
+        return { family: 4, prefix, network, hostBits: network !== v4 };
     }
     const v6 = parseIpv6(m[1]);
     if (v6 !== undefined) {
         if (prefix > 128) return undefined;
-        return { family: 6, prefix, network: v6 & maskOf(128, prefix) };
+        const network = v6 & maskOf(128, prefix);
+        return { family: 6, prefix, network, hostBits: network !== v6 };
     }
     return undefined;
+}
+
+/** The CIDR's network address and prefix, as AWS and Kubernetes want it written. */
+export function networkOf(c: Cidr): string {
+    if (c.family === 4) {
+        return `${[24n, 16n, 8n, 0n].map((sh) => String((c.network >> sh) & 255n)).join(".")}/${c.prefix}`;
+    }
+    const groups = Array.from({ length: 8 }, (_, i) => ((c.network >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+    // Longest run of zero groups (two or more) becomes "::".
+    let best = [-1, 0];
+    for (let i = 0; i < 8; ) {
+        let j = i;
+        while (j < 8 && groups[j] === "0") j++;
+        if (j - i > best[1] && j - i > 1) best = [i, j - i];
+        i = j === i ? i + 1 : j;
+    }
+    const text = best[0] < 0
+        ? groups.join(":")
+        : `${groups.slice(0, best[0]).join(":")}::${groups.slice(best[0] + best[1]).join(":")}`;
+    return `${text}/${c.prefix}`;
 }
 
 function maskOf(bits: number, prefix: number): bigint {
@@ -172,6 +196,12 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
     const prefix = Math.min(a.prefix, b.prefix);
     const mask = maskOf(bits, prefix);
     return (a.network & mask) === (b.network & mask);
+}
+
+function hostBitsProblem(k: string, verb: string, value: string, c: Cidr): string {
+    return `${k} ${verb} ${JSON.stringify(value)}, whose address has host bits set past /${c.prefix}; ` +
+        `AWS and Kubernetes take the network address: use ${JSON.stringify(networkOf(c))}` +
+        (c.family === 4 && c.prefix < 32 ? ` (or ${JSON.stringify(value.split("/")[0] + "/32")} for that one address).` : ".");
 }
 
 function isOpenCidr(c: Cidr): boolean {
@@ -217,6 +247,7 @@ export function validateConfig(raw: RawConfig): StackConfig {
     function cidr<K extends keyof StackConfig>(k: K, value: string): Cidr | undefined {
         const c = parseCidr(value);
         if (!c) problems.push(`${key(k)} is ${show(value)}; expected a CIDR such as 10.0.0.0/16.`);
+        else if (c.hostBits) problems.push(hostBitsProblem(key(k), "is", value, c));
         return c;
     }
     function instanceType<K extends keyof StackConfig>(k: K, fallback: string): string {
@@ -255,6 +286,8 @@ export function validateConfig(raw: RawConfig): StackConfig {
             const c = typeof entry === "string" ? parseCidr(entry) : undefined;
             if (!c) {
                 problems.push(`${key("allowedCidrs")} has ${show(entry)}; expected a CIDR such as 203.0.113.7/32.`);
+            } else if (c.hostBits) {
+                problems.push(hostBitsProblem(key("allowedCidrs"), "has", entry as string, c));
             } else if (isOpenCidr(c) && !allowOpenIngress) {
                 problems.push(
                     `${key("allowedCidrs")} has ${show(entry)}, which opens SSH, the Kubernetes API and the NodePorts ` +

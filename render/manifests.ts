@@ -185,6 +185,8 @@ export interface JupyterArgs {
     sparkDefaults: Value<string>;
     /** Startup script of the notebook container (scripts/pod/jupyter-start.sh). */
     startScript: string;
+    /** IPython startup file of every kernel (scripts/pod/spark-session.py). */
+    kernelStartup: string;
     /** Notebooks copied into the workspace on first start: file name to JSON text. */
     notebooks: Record<string, string>;
     /** Login token; a placeholder in offline renders. */
@@ -263,7 +265,7 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
             apiVersion: "v1",
             kind: "ConfigMap",
             metadata: { name: `${jupyterName}-files`, namespace: ns, labels: l },
-            data: { "jupyter-start.sh": args.startScript, ...args.notebooks },
+            data: { "jupyter-start.sh": args.startScript, "spark-session.py": args.kernelStartup, ...args.notebooks },
         },
         {
             apiVersion: "v1",
@@ -299,7 +301,8 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
         // The notebook volume is ReadWriteOnce on one node: never two pods at once.
         singletonDeployment(jupyterName, ns, l, {
             serviceAccountName: jupyterName,
-            securityContext: sparkSecurityContext.pod,
+            // The notebook volume keeps its owner: no recursive chown of every notebook at each start.
+            securityContext: { ...sparkSecurityContext.pod, fsGroupChangePolicy: "OnRootMismatch" },
         containers: [
             {
                 name: "jupyterlab",

@@ -64,6 +64,11 @@ export function jupyterStartScript(): string {
     return fs.readFileSync(path.join(root, "scripts", "pod", "jupyter-start.sh"), "utf8");
 }
 
+/** The IPython startup file of the notebook kernels (scripts/pod/spark-session.py). */
+export function kernelStartupFile(): string {
+    return fs.readFileSync(path.join(root, "scripts", "pod", "spark-session.py"), "utf8");
+}
+
 /** The notebooks shipped in notebooks/, file name to JSON text. */
 export function shippedNotebooks(): Record<string, string> {
     const dir = path.join(root, "notebooks");
@@ -100,6 +105,7 @@ export function jupyterManifests(
         namespace: cfg.jobNamespace,
         sparkDefaults: values.sparkDefaults,
         startScript: jupyterStartScript(),
+        kernelStartup: kernelStartupFile(),
         notebooks: shippedNotebooks(),
         token: values.token,
         dataUri: values.dataUri,

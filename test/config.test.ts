@@ -55,6 +55,19 @@ describe("config validation", () => {
     it("accepts 0.0.0.0/0 with allowOpenIngress", () => {
         assert.deepEqual(validateConfig({ ...valid, allowedCidrs: ["0.0.0.0/0"], allowOpenIngress: true }).allowedCidrs, ["0.0.0.0/0"]);
     });
+    it("refuses a CIDR with host bits set, naming the network address to use (AWS refuses it at preview)", () => {
+        assertRejected({ allowedCidrs: ["203.0.113.7/24"] },
+            /allowedCidrs has "203\.0\.113\.7\/24", whose address has host bits set past \/24; .*use "203\.0\.113\.0\/24" \(or "203\.0\.113\.7\/32" for that one address\)/);
+        assertRejected({ allowedCidrs: ["2001:db8::1/64"] }, /allowedCidrs has "2001:db8::1\/64", .*use "2001:db8::\/64"/);
+        assertRejected({ vpcCidr: "10.20.0.1/16", subnetCidr: "10.20.1.0/24" }, /spark-on-k8s:vpcCidr is "10\.20\.0\.1\/16", .*use "10\.20\.0\.0\/16"/);
+        for (const k of ["subnetCidr", "podCidr", "serviceCidr"]) {
+            const bad = { subnetCidr: "10.20.1.5/24", podCidr: "10.244.3.0/16", serviceCidr: "10.96.0.1/12" }[k]!;
+            assertRejected({ [k]: bad }, new RegExp(`spark-on-k8s:${k} is "${bad.replace(/[./]/g, "\\$&")}", whose address has host bits`));
+        }
+    });
+    it("accepts host addresses as /32 and /128", () => {
+        assert.deepEqual(validateConfig({ ...valid, allowedCidrs: ["203.0.113.7/32", "2001:db8::1/128"] }).allowedCidrs, ["203.0.113.7/32", "2001:db8::1/128"]);
+    });
     it("accepts IPv6 CIDRs", () => {
         assert.deepEqual(validateConfig({ ...valid, allowedCidrs: ["2001:db8::/32"] }).allowedCidrs, ["2001:db8::/32"]);
     });

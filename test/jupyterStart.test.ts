@@ -32,6 +32,7 @@ describe("the JupyterLab container's start script", () => {
         fs.writeFileSync(path.join(dir, "stub", "python3"), python3Stub, { mode: 0o755 });
         fs.writeFileSync(path.join(dir, "spark/python/lib/py4j-0.10.9.9-src.zip"), "");
         fs.writeFileSync(path.join(dir, "seed", "getting-started.ipynb"), "shipped");
+        fs.writeFileSync(path.join(dir, "seed", "spark-session.py"), "kernel startup");
         env = {
             PATH: `${path.join(dir, "stub")}:/usr/bin:/bin`,
             STUB_DIR: path.join(dir, "stub"),
@@ -64,8 +65,9 @@ describe("the JupyterLab container's start script", () => {
         run();
         const serverEnv = fs.readFileSync(path.join(dir, "stub", "server-env"), "utf8");
         assert.match(serverEnv, new RegExp(`^PYTHONPATH=${dir}/spark/python:${dir}/spark/python/lib/py4j-0\\.10\\.9\\.9-src\\.zip$`, "m"));
-        assert.match(serverEnv, /--conf spark\.kubernetes\.driver\.pod\.name=jupyter-7d9f-abcde /);
-        assert.match(serverEnv, /--conf spark\.kubernetes\.executor\.podNamePrefix=jupyter-7d9f-abcde pyspark-shell$/m);
+        assert.match(serverEnv, /^PYSPARK_SUBMIT_ARGS=--conf spark\.kubernetes\.driver\.pod\.name=jupyter-7d9f-abcde pyspark-shell$/m);
+        // One executor prefix per kernel, set by the kernels' startup file (not one for the whole pod).
+        assert.equal(fs.readFileSync(path.join(dir, "home", ".ipython", "profile_default", "startup", "00-spark-session.py"), "utf8"), "kernel startup");
     });
 
     it("keeps the token off the command line", () => {

@@ -37,13 +37,21 @@ use_spark_python() {
     local py4j
     py4j=$(find "$SPARK_HOME/python/lib" -name 'py4j-*-src.zip' | head -n 1)
     export PYTHONPATH="$SPARK_HOME/python:$py4j"
-    # Executors are named after this pod and owned by it: deleting the pod removes them.
-    export PYSPARK_SUBMIT_ARGS="--conf spark.kubernetes.driver.pod.name=$POD_NAME --conf spark.kubernetes.executor.podNamePrefix=$POD_NAME pyspark-shell"
+    # Executors are owned by this pod: deleting the pod removes them.
+    export PYSPARK_SUBMIT_ARGS="--conf spark.kubernetes.driver.pod.name=$POD_NAME pyspark-shell"
+}
+
+# Each kernel is a driver of its own: its startup file gives its executors a name prefix of their own.
+install_kernel_startup() {
+    local dir="$HOME/.ipython/profile_default/startup"
+    mkdir -p "$dir"
+    cp "$SEED_DIR/spark-session.py" "$dir/00-spark-session.py"
 }
 
 install_jupyterlab
 seed_notebooks
 use_spark_python
+install_kernel_startup
 # The token comes from JUPYTER_TOKEN (a Kubernetes Secret); it is never on the command line.
 exec python3 -m jupyterlab --no-browser --ip=0.0.0.0 --port=8888 \
     --ServerApp.root_dir="$HOME/notebooks" --ServerApp.allow_remote_access=True
