@@ -66,6 +66,27 @@ run_kubeadm_init() {
   fail "kubeadm init failed (last lines above)"
 }
 
+# A value of the kubeadm config text: `  podSubnet: 10.244.0.0/16` gives 10.244.0.0/16.
+config_value() {
+  sed -n "s/^ *$1: *//p" | head -n 1
+}
+
+# kubeadm cannot move an existing cluster to other pod or service ranges, and the CNI is
+# rendered from the new ones: refuse before anything changes, like a change of minor.
+check_cluster_network() {
+  step check_cluster_network
+  local field setting recorded wanted
+  for field in podSubnet:podCidr serviceSubnet:serviceCidr; do
+    setting="${field#*:}"
+    field="${field%%:*}"
+    recorded="$(config_value "$field" <"$KUBEADM_CONFIG_FILE")"
+    wanted="$(config_value "$field" <<<"$KUBEADM_CONFIG")"
+    if [[ "$recorded" != "$wanted" ]]; then
+      fail "the cluster was made with $field $recorded and the stack now asks for $wanted; kubeadm cannot change the $field of an existing cluster. Set $setting back to $recorded (pulumi config set $setting $recorded), or build a new cluster for the new range (pulumi destroy, then pulumi up)"
+    fi
+  done
+}
+
 init_recorded() {
   [[ -f "$INIT_DONE" && -f "$ADMIN_CONF" ]]
 }
@@ -146,6 +167,7 @@ main() {
     settle_earlier_init
   fi
   if init_recorded; then
+    check_cluster_network
     log "already initialised (${INIT_DONE#"$NODE_ROOT"} exists); skipping kubeadm init"
   else
     write_kubeadm_config

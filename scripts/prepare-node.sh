@@ -29,6 +29,9 @@ readonly KUBERNETES_LIST="$NODE_ROOT/etc/apt/sources.list.d/kubernetes.list"
 readonly KERNEL_MODULES=(overlay br_netfilter)
 readonly SYSCTLS=(net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables net.ipv4.ip_forward)
 readonly KUBERNETES_PACKAGES=(kubelet kubeadm kubectl)
+# crictl (cri-tools, from the same pkgs.k8s.io repository; the kubeadm package stopped pulling it
+# in with 1.32) for debugging pods on the node, and conntrack, which kubeadm's preflight wants.
+readonly NODE_TOOLS=(cri-tools conntrack)
 readonly NETWORK_HINT="check the node's outbound HTTPS (security group egress, DNS) to archive.ubuntu.com and pkgs.k8s.io"
 
 check_environment() {
@@ -180,6 +183,22 @@ install_kubernetes_packages() {
   fi
 }
 
+install_node_tools() {
+  step install_node_tools "$NETWORK_HINT"
+  local package missing=()
+  for package in "${NODE_TOOLS[@]}"; do
+    if [[ -z "$(package_version "$package")" ]]; then
+      missing+=("$package")
+    fi
+  done
+  if ((${#missing[@]} > 0)); then
+    apt_install "${missing[@]}"
+  fi
+  # crictl talks to containerd without guessing among runtime sockets.
+  printf 'runtime-endpoint: unix:///run/containerd/containerd.sock\nimage-endpoint: unix:///run/containerd/containerd.sock\n' |
+    update_file "$NODE_ROOT/etc/crictl.yaml" 0644
+}
+
 enable_kubelet() {
   step enable_kubelet
   # Until kubeadm init/join writes its config the kubelet restarts in a loop; that is expected.
@@ -246,6 +265,7 @@ main() {
   configure_containerd
   add_kubernetes_repo
   install_kubernetes_packages
+  install_node_tools
   enable_kubelet
   install_s3a_jars
   if [[ -n "${JUPYTER_DATA_DIR:-}" ]]; then

@@ -236,6 +236,7 @@ describe("node scripts against stub commands", function () {
                     "configure_containerd",
                     "add_kubernetes_repo",
                     "install_kubernetes_packages",
+                    "install_node_tools",
                     "enable_kubelet",
                     "install_s3a_jars",
                     "create_jupyter_data_dir",
@@ -248,6 +249,8 @@ describe("node scripts against stub commands", function () {
                 assert.ok(at("systemctl restart containerd") < at(`${install} kubelet kubeadm kubectl`));
                 assert.ok(at(`${install} kubelet kubeadm kubectl`) < at("apt-mark hold kubelet kubeadm kubectl"));
                 assert.ok(at("apt-mark hold kubelet kubeadm kubectl") < at("systemctl enable --now kubelet"));
+                // crictl (the node hints name it) and conntrack (kubeadm preflight) come with the node.
+                assert.ok(at(`${install} cri-tools conntrack`) > at(`${install} kubelet kubeadm kubectl`), first.calls.join("\n"));
                 const keyring = fresh.nodePath("/etc/apt/keyrings/kubernetes-apt-keyring.gpg");
                 assert.ok(first.calls.includes(
                     `curl -fsSL --max-time 60 -o ${keyring}.asc https://pkgs.k8s.io/core:/stable:/v1.33/deb/Release.key`,
@@ -260,6 +263,7 @@ describe("node scripts against stub commands", function () {
                 assert.equal(fresh.readNodeFile("/etc/modules-load.d/kubernetes.conf"), "overlay\nbr_netfilter\n");
                 assert.ok(fs.existsSync(fresh.nodePath("/sys/module/br_netfilter")));
                 assert.equal(fresh.readNodeFile("/proc/sys/net/ipv4/ip_forward"), "1\n");
+                assert.match(fresh.readNodeFile("/etc/crictl.yaml"), /^runtime-endpoint: unix:\/\/\/run\/containerd\/containerd\.sock$/m);
                 assert.equal(fresh.readNodeFile("/proc/sys/net/bridge/bridge-nf-call-ip6tables"), "1\n");
                 assert.match(fresh.readNodeFile("/etc/containerd/config.toml"), /^\s*SystemdCgroup = true$/m);
                 assert.equal(
@@ -288,7 +292,8 @@ describe("node scripts against stub commands", function () {
             const result = node.run("prepare-node", env());
             assertSucceeded(result);
             assert.match(result.stderr, /apt-get failed \(exit 100\), attempt 1 of 5; retrying/);
-            assert.equal(result.calls.filter((c) => c.startsWith("apt-get update")).length, 3);
+            // One update per install (containerd, the Kubernetes packages, the node tools), and the retry.
+            assert.equal(result.calls.filter((c) => c.startsWith("apt-get update")).length, 4);
         });
 
         it("fails naming the jar whose checksum does not match, leaving no partial file", () => {
@@ -373,6 +378,21 @@ describe("node scripts against stub commands", function () {
             assert.match(result.stderr, /Port 6443 is in use/);
             assert.ok(!(result.stdout + result.stderr).includes(tokenSecret));
             assert.ok(result.calls.includes("kubeadm reset --force"));
+        });
+
+        it("refuses another pod or service range once the cluster exists, before anything changes", () => {
+            const made = "kind: ClusterConfiguration\nkubernetesVersion: __KUBERNETES_VERSION__\nnetworking:\n  podSubnet: 10.244.0.0/16\n  serviceSubnet: 10.96.0.0/12\n";
+            assertSucceeded(node.run("init-control-plane", { KUBEADM_CONFIG: made }));
+            const same = node.run("init-control-plane", { KUBEADM_CONFIG: made });
+            assertSucceeded(same);
+            assert.ok(same.steps.includes("check_cluster_network"), same.steps.join(","));
+            for (const [field, setting, from, to] of [["podSubnet", "podCidr", "10.244.0.0/16", "10.32.0.0/16"], ["serviceSubnet", "serviceCidr", "10.96.0.0/12", "10.112.0.0/12"]]) {
+                const result = node.run("init-control-plane", { KUBEADM_CONFIG: made.replace(from, to) });
+                assertFailedAt(result, "check_cluster_network");
+                assert.match(result.stderr, new RegExp(`made with ${field} ${from.replace(/[./]/g, "\\$&")} and the stack now asks for ${to.replace(/[./]/g, "\\$&")}; kubeadm cannot change .* Set ${setting} back to`));
+                assert.deepEqual(result.calls.filter((c) => mutating.test(c)), []);
+            }
+            assert.match(node.readNodeFile(configFile), /podSubnet: 10\.244\.0\.0\/16/);
         });
 
         it("refuses a config without the version marker", () => {
