@@ -23,6 +23,35 @@ export interface CostEstimateArgs {
 /** The Price List API answers only in us-east-1, ap-south-1 and eu-central-1, whatever the stack's region. */
 export const pricingApiRegion = "us-east-1";
 
+/** Settings of the AWS provider that are numbers; `pulumi config` stores every value as text. */
+const numericAwsSettings = new Set(["maxRetries", "tokenBucketRateLimiterCapacity"]);
+/** Settings that are credentials: passed on as secrets. */
+const secretAwsSettings = new Set(["accessKey", "secretKey", "token"]);
+
+/**
+ * The pricing provider's arguments: every `aws:*` setting of the stack (JSON values such as
+ * `assumeRoles` decoded, booleans and numbers typed), with the Price List API's region.
+ */
+export function pricingProviderArgs(allConfig: Record<string, string>): aws.ProviderArgs {
+    const args: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(allConfig)) {
+        if (!fullKey.startsWith("aws:")) continue;
+        const k = fullKey.slice("aws:".length);
+        let v: unknown = text;
+        if (/^[[{]/.test(text.trim()) || text === "true" || text === "false") {
+            try {
+                v = JSON.parse(text);
+            } catch {
+                v = text;
+            }
+        } else if (numericAwsSettings.has(k) && /^\d+$/.test(text)) {
+            v = Number(text);
+        }
+        args[k] = secretAwsSettings.has(k) ? pulumi.secret(v) : v;
+    }
+    return { ...args, region: pricingApiRegion } as aws.ProviderArgs;
+}
+
 /**
  * The stack's running cost from current AWS prices, read at deploy time: instance and EBS prices
  * from the Price List API, the workers' spot price from EC2. A failed lookup makes the estimate
@@ -33,11 +62,9 @@ export class CostEstimate extends pulumi.ComponentResource {
 
     constructor(name: string, args: CostEstimateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-platform:cost:CostEstimate", name, {}, opts);
-        const pricing = new aws.Provider(`${name}-pricing`, {
-            region: pricingApiRegion,
-            // An explicit provider does not read the stack's aws:* config; carry the profile over.
-            profile: new pulumi.Config("aws").get("profile"),
-        }, { parent: this });
+        // An explicit provider does not read the stack's aws:* config: carry all of it over
+        // (profile, keys, assume-role, endpoints...), only the region is the Price List API's.
+        const pricing = new aws.Provider(`${name}-pricing`, pricingProviderArgs(pulumi.runtime.allConfig()), { parent: this });
 
         // Only spot workers wait for their zone; an on-demand estimate is known at preview.
         const zone = args.config.spotWorkers ? pulumi.output(args.workerAvailabilityZone) : pulumi.output(undefined);

@@ -17,7 +17,7 @@ import {
     referenceEstimate,
     volumePriceQuery,
 } from "../render/cost";
-import { baseConfig, mockGetProduct, mockGetSpotPrice, runProgram, valueOf } from "./support/program";
+import { baseConfig, isSecretInput, mockGetProduct, mockGetSpotPrice, runProgram, valueOf } from "./support/program";
 
 const round4 = (n: number) => Math.round(n * 1e4) / 1e4;
 
@@ -171,6 +171,28 @@ describe("estimatedCost stack output (whole program under mocks)", function () {
         assert.equal(provider.type, "pulumi:providers:aws");
         assert.equal(provider.inputs.region, "us-east-1");
         assert.equal(provider.parent, "cost");
+    });
+
+    it("queries prices with the stack's whole AWS configuration (profile, keys, assumed role), in us-east-1", async () => {
+        const assumeRoles = [{ roleArn: "arn:aws:iam::123456789012:role/deployer", sessionName: "spark" }];
+        const run = await runProgram({
+            ...baseConfig,
+            "aws:profile": "work",
+            "aws:accessKey": "AKIAEXAMPLE",
+            "aws:secretKey": "s3cret",
+            "aws:assumeRoles": JSON.stringify(assumeRoles),
+            "aws:skipMetadataApiCheck": "false",
+            "aws:maxRetries": "7",
+        });
+        const p = run.byName("cost-pricing").inputs;
+        // The SDK sends a provider's non-string inputs as JSON text, as the engine expects.
+        const decoded = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+        assert.equal(p.region, "us-east-1");
+        assert.equal(p.profile, "work");
+        assert.deepEqual(decoded(p.assumeRoles), assumeRoles);
+        assert.equal(decoded(p.skipMetadataApiCheck), false);
+        assert.equal(decoded(p.maxRetries), 7);
+        for (const k of ["accessKey", "secretKey"]) assert.ok(isSecretInput(p[k]), `${k} is not passed as a secret`);
     });
 
     it("says prices are unavailable, with the reason, and the program still succeeds", async () => {

@@ -43,7 +43,7 @@ describe("version agreements", () => {
     it("uses one image for jobs, the History Server, the notebook (driver) and its executors", () => {
         const hs: any = historyServerObjects({ namespace: "h", sparkDefaults: "", uiPort: 18080, nodePort: 30080, storePath: "/s" }).find((o) => o.kind === "Deployment");
         const nb: any = jupyterObjects({
-            namespace: "n", sparkDefaults: "", startScript: "", notebooks: {}, token: "t", nodePort: 30088, driverPort: 1, blockManagerPort: 2,
+            namespace: "n", sparkDefaults: "", startScript: "", kernelStartup: "", notebooks: {}, token: "t", nodePort: 30088, driverPort: 1, blockManagerPort: 2,
             nodeName: "w", dataDir: "/d", jupyterlabVersion: jupyter.jupyterlab, driverMemory: "1g", dataUri: "s3a://b/d/", historyServerUrl: "http://x",
         }).find((o) => o.kind === "Deployment");
         const executors = jupyterConf({ eventLogUri: "s3a://b/p/", region: "r", namespace: "n", driverHost: "h", driverPort: 1, blockManagerPort: 2, executors: executorSizing({ vcpu: 4, memoryGiB: 16 }, 1), driverMemory: "1g" });
