@@ -29,3 +29,19 @@ cd "$tool_dir"
 # -require-kind: the render must still produce the smoke-test SparkApplication.
 go run -mod=readonly -buildvcs=false . -require-kind SparkApplication "$k8s_dir"
 go test -mod=readonly ./...
+
+# Every webhook name the README quotes in an error text is one the pinned chart registers.
+chart_dir="$(go list -mod=readonly -m -f '{{.Dir}}' github.com/kubeflow/spark-operator/v2)/charts/spark-operator-chart"
+readme="$tool_dir/../../README.md"
+mapfile -t quoted < <(grep -o '"[a-z0-9-]*\.sparkoperator\.k8s\.io"' "$readme" | tr -d '"' | sort -u)
+if ((${#quoted[@]} == 0)); then
+    echo "$0: the README quotes no webhook name of the chart" >&2
+    exit 1
+fi
+for name in "${quoted[@]}"; do
+    if ! grep -rqx -- "- name: $name" "$chart_dir/templates/webhook"; then
+        echo "$0: README.md quotes webhook \"$name\", which the spark-operator chart in $chart_dir does not register" >&2
+        exit 1
+    fi
+done
+echo "README's ${#quoted[@]} webhook name(s) are the chart's"
