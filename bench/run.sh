@@ -146,9 +146,17 @@ MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
   echo
   cat "$HS_MD"
   echo
-  cat "$HERE/history/tuning.md"
+  echo "### How the rendered values were chosen"
+  echo
+  echo "A hand-written record of the tuning session that chose them, with its own measurements:"
+  # shellcheck disable=SC2016  # markdown backticks, not a command substitution
+  echo '[`bench/history/tuning.md`](history/tuning.md).'
   echo
   cat "$SUITES_MD"
+  if [[ -f "$HERE/history/mutation.md" ]]; then
+    echo
+    cat "$HERE/history/mutation.md"
+  fi
 } >"$WORK/results.md"
 mv "$WORK/results.md" "$OUT"
 log "wrote $OUT"

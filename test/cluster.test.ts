@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { NodeScriptName, scriptHash } from "../render/nodeScripts";
 import { baseConfig, fakeJoinCommand, isSecret, isSecretInput, ProgramRun, runProgram, valueOf } from "./support/program";
 
 describe("EC2 cluster and kubeadm bootstrap under mocks", function () {
@@ -36,6 +37,13 @@ describe("EC2 cluster and kubeadm bootstrap under mocks", function () {
 
     it("looks up Canonical's Ubuntu 22.04 AMI", () => {
         assert.equal(instances()[0].inputs.ami, "ami-0123456789abcdef0");
+        const lookup = run.invokes.filter((i) => i.token === "aws:ec2/getAmi:getAmi");
+        assert.equal(lookup.length, 1);
+        // Canonical's account: an AMI of any other owner could be anyone's image.
+        assert.deepEqual(lookup[0].args.owners, ["099720109477"]);
+        assert.equal(lookup[0].args.mostRecent, true);
+        const name = lookup[0].args.filters.find((f: any) => f.name === "name");
+        assert.deepEqual(name.values, ["ubuntu/images/hvm-ssd*/ubuntu-jammy-22.04-amd64-server-*"]);
     });
 
     it("builds a VPC with a public subnet, internet gateway and default route", () => {
@@ -105,6 +113,8 @@ describe("EC2 cluster and kubeadm bootstrap under mocks", function () {
             assert.ok(run.waitsFor(`k8s-${w}-join`, "k8s-init"));
             assert.ok(run.waitsFor(`k8s-${w}-join`, "k8s-flannel"));
             assert.ok(run.waitsFor(`k8s-${w}-join`, `k8s-${w}-join-token`));
+            // The token is made with the control plane's kubeadm: only once init has run there.
+            assert.ok(run.byName(`k8s-${w}-join-token`).dependsOn.has("k8s-init"), [...run.byName(`k8s-${w}-join-token`).dependsOn].join(", "));
         }
         assert.ok(!run.waitsFor("k8s-worker-2-join", "k8s-worker-1-join"));
         assert.ok(!run.waitsFor("k8s-worker-1-join", "k8s-worker-2-join"));
@@ -148,13 +158,21 @@ describe("EC2 cluster and kubeadm bootstrap under mocks", function () {
     it("drains a worker before its instance goes (delete step depends on the join)", () => {
         const drain = run.byName("k8s-worker-2-drain");
         assert.match(drain.inputs.delete, /drain/);
+        // Deleted before the join it depends on, so before the machine: the drain runs while the node exists.
+        assert.ok(drain.dependsOn.has("k8s-worker-2-join"), [...drain.dependsOn].join(", "));
+        // kubectl on the control plane reads /etc/kubernetes/admin.conf, which only root may read.
+        assert.match(drain.inputs.delete, /^sudo bash -c /);
         assert.ok(drain.inputs.delete.includes(`export NODE_NAME='\\''worker-2'\\''`), drain.inputs.delete.slice(0, 200));
         assert.ok(run.waitsFor("k8s-worker-2-drain", "nodes-worker-2"));
     });
 
-    it("re-runs a node script when it changes, through its hash in the triggers", () => {
-        for (const c of commands().filter((c) => c.inputs.stdin)) {
-            assert.match(String(c.inputs.triggers[0]), /^[0-9a-f]{64}$/, c.name);
+    it("re-runs a node script when it changes, through its own hash in the triggers", () => {
+        const scripted = commands().filter((c) => c.inputs.stdin);
+        assert.ok(scripted.length >= 8, scripted.map((c) => c.name).join(", "));
+        for (const c of scripted) {
+            const script = /^sudo bash -s # ([a-z-]+)$/.exec(c.inputs.create)?.[1];
+            assert.ok(script, `${c.name}: ${c.inputs.create}`);
+            assert.equal(c.inputs.triggers[0], scriptHash(script as NodeScriptName), `${c.name} carries another script's hash`);
         }
     });
 

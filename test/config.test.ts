@@ -73,6 +73,10 @@ describe("config validation", () => {
     });
     it("rejects an unknown instance type, listing the known ones", () =>
         assertRejected({ workerInstanceType: "m9z.huge" }, /workerInstanceType is "m9z.huge"; expected an x86_64 instance type.*t3.xlarge/));
+    it("accepts 50 workers and rejects 51", () => {
+        assert.equal(validateConfig({ ...valid, workerCount: 50 }).workerCount, 50);
+        assertRejected({ workerCount: 51 }, /workerCount is 51; expected a whole number from 1 to 50/);
+    });
     it("rejects a worker count of 0", () => assertRejected({ workerCount: 0 }, /workerCount is 0; expected a whole number from 1 to 50/));
     it("rejects a fractional worker count", () => assertRejected({ workerCount: "1.5" }, /workerCount is "1.5"; expected a whole number/));
     it("rejects a volume size out of range", () =>

@@ -2,7 +2,15 @@ import * as assert from "node:assert/strict";
 import { validateConfig } from "../config";
 import { jupyterDefaults } from "../render/platform";
 import { executorSizing, historyServerConf, jobsConf, jupyterConf, s3aJarsDir, toSparkDefaults } from "../render/sparkConf";
+import { historyServerObjects } from "../render/manifests";
 import { spark } from "../versions";
+
+/** Bytes of a Kubernetes quantity or a JVM/Spark size ("1g", "1536Mi", "10Gi", "256m"). */
+function bytes(q: string): number {
+    const m = /^(\d+)([kmgt]i?)?b?$/i.exec(q.trim());
+    if (!m) throw new Error(`not a size: ${q}`);
+    return Number(m[1]) * 1024 ** (["", "k", "m", "g", "t"].indexOf((m[2] ?? "").toLowerCase().replace("i", "")));
+}
 import { parseSparkDefaults } from "./render.test";
 
 const uri = "s3a://bucket/spark-events/";
@@ -53,6 +61,20 @@ describe("Spark settings for the History Server", () => {
         assert.equal(conf["spark.history.store.hybridStore.enabled"], "true");
         assert.equal(conf["spark.history.store.hybridStore.maxMemoryUsage"], "256m");
         assert.equal(conf["spark.history.store.maxDiskUsage"], "8g");
+    });
+    it("fits the History Server's stores into the heap and the volume its Deployment gives it", () => {
+        const dep: any = historyServerObjects({ namespace: "h", sparkDefaults: "", uiPort: 18080, nodePort: 30080, storePath: "/s" })
+            .find((o) => o.kind === "Deployment");
+        const pod = dep.spec.template.spec;
+        const c = pod.containers[0];
+        const heap = bytes(c.env.find((e: any) => e.name === "SPARK_DAEMON_MEMORY").value);
+        const limit = bytes(c.resources.limits.memory);
+        const store = bytes(pod.volumes.find((v: any) => v.name === "store").emptyDir.sizeLimit);
+        // bench/results.md measured 1000 applications with a 1g heap: no less than that.
+        assert.ok(heap >= bytes("1g"), `heap ${c.env.find((e: any) => e.name === "SPARK_DAEMON_MEMORY").value}`);
+        assert.ok(bytes(conf["spark.history.store.hybridStore.maxMemoryUsage"]) <= heap / 4, "the in-memory store takes more than a quarter of the heap");
+        assert.ok(bytes(conf["spark.history.store.maxDiskUsage"]) <= store * 0.85, "the disk store may outgrow its emptyDir (the pod is evicted)");
+        assert.ok(limit >= heap + bytes("512Mi"), "no room for the JVM beyond its heap: the container is OOM-killed");
     });
     it("cleans logs at the bucket's retention", () => {
         assert.equal(conf["spark.history.fs.cleaner.enabled"], "true");

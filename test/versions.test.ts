@@ -58,7 +58,9 @@ describe("version agreements", () => {
         const conf = jobsConf({ eventLogUri: "s3a://b/p/", region: "r" });
         assert.equal(conf["spark.pyspark.python"], undefined, "jobs use the image default");
         const nb = jupyterConf({ eventLogUri: "s3a://b/p/", region: "r", namespace: "n", driverHost: "h", driverPort: 1, blockManagerPort: 2, executors: executorSizing({ vcpu: 4, memoryGiB: 16 }, 1), driverMemory: "1g" });
-        assert.equal(nb["spark.pyspark.python"], nb["spark.pyspark.driver.python"]);
+        // Both set, both the image's python3: the kernel runs that Python (jupyter-start.sh), and an
+        // unset key would let Spark pick another interpreter on one side.
+        assert.deepEqual([nb["spark.pyspark.python"], nb["spark.pyspark.driver.python"]], ["python3", "python3"]);
     });
 
     it("defaults to a supported Kubernetes minor and pins Flannel", () => {

@@ -362,6 +362,18 @@ def wait_until(what: str, check: Callable[[], object], timeout: float, proc: Pro
     raise AssertionError(f"{what}: not within {timeout:.0f}s (last error: {last_err}){extra}")
 
 
+# ---------------------------------------------------------------- expected errors
+
+_EXPECTED_ERRORS = Path(__file__).resolve().parent / "expected-errors.json"
+
+
+def expected_error(name: str, **kw) -> dict:
+    """An entry of expected-errors.json (the texts the README quotes), its text formatted with kw."""
+    entry = dict(json.loads(_EXPECTED_ERRORS.read_text())[name])
+    entry["text"] = entry["text"].format(**kw)
+    return entry
+
+
 # ---------------------------------------------------------------- moto (S3 + IAM)
 
 

@@ -1,17 +1,7 @@
 """Case 3: without the zero-byte directory object at the event-log prefix a job cannot start;
 with it, the same job starts. The user-visible error is kept in expected-errors.json."""
-import json
-from pathlib import Path
-
 import harness
 from conftest import HERE, OBSERVED, jobs_env, result_line, run_python_job
-
-EXPECTED = json.loads((Path(__file__).parent / "expected-errors.json").read_text())
-
-
-def expected(name: str, **kw) -> str:
-    return EXPECTED[name]["text"].format(**kw)
-
 
 def exception_line(text: str, needle: str) -> str:
     for line in text.splitlines():
@@ -34,7 +24,7 @@ def test_missing_prefix_object_fails_then_works(procs, render, local_factory, mo
     assert rc == 0, harness.tail(harness.without_stack_frames(out), 60)
     res = result_line(out)
     assert res["first"] == "failed", "Spark started although the event-log prefix object was missing"
-    want = expected("missingEventLogPrefix", dir=f"s3a://{bucket}/{prefix.rstrip('/')}")
+    want = harness.expected_error("missingEventLogPrefix", dir=f"s3a://{bucket}/{prefix.rstrip('/')}")["text"]
     OBSERVED["missing prefix (driver)"] = exception_line(res["error"], "Exception")
     assert want in res["error"], f"expected {want!r} in:\n{harness.without_stack_frames(res['error'])}"
     # With the object, the same process starts Spark and the event log lands.

@@ -1,16 +1,13 @@
 """Case 6: the History Server with a bucket that does not exist, with a wrong secret key and
 with a missing prefix object: it fails within a bound with a message naming the problem,
 never a silent hang."""
-import json
 import time
-from pathlib import Path
 
 import pytest
 
 import harness
 from conftest import MAIN_BUCKET, OBSERVED, start_history_server
 
-EXPECTED = json.loads((Path(__file__).parent / "expected-errors.json").read_text())
 #: From start to the failure being visible (JVM start + S3A init + first listing).
 BAD_INPUT_BOUND = 120
 
@@ -47,22 +44,30 @@ def first_line_with(text: str, needle: str) -> str:
     return next((l.strip() for l in text.splitlines() if needle in l), "")
 
 
+def assert_failed_as_promised(proc: harness.Proc, want: dict, exited: bool, text: str) -> None:
+    assert want["text"] in text, f"expected {want['text']!r} in:\n{harness.tail(harness.without_stack_frames(text))}"
+    # expected-errors.json (and the README) promise the process exits: a pod that stays up
+    # while it cannot read the bucket would look healthy and list nothing.
+    assert exited and proc.popen.returncode == want["exit"], \
+        f"{proc.name}: expected exit {want['exit']}, got {outcome(proc, exited)}"
+
+
 @pytest.mark.parametrize("case", ["missing-bucket", "wrong-secret"])
 def test_history_server_fails_loudly(case, procs, render, local_factory, moto, main_bucket, work):
     _, prefix = main_bucket
     if case == "missing-bucket":
-        bucket, secret, key = "spark-platform-it-no-such-bucket", None, "historyServerMissingBucket"
+        bucket, secret = "spark-platform-it-no-such-bucket", None
+        want = harness.expected_error("historyServerMissingBucket", dir=f"s3a://{bucket}/{prefix.rstrip('/')}")
     else:
-        bucket, secret, key = MAIN_BUCKET, "wrong-secret-key", "historyServerAccessDenied"
-    want = EXPECTED[key]["text"].format(dir=f"s3a://{bucket}/{prefix.rstrip('/')}")
+        bucket, secret = MAIN_BUCKET, "wrong-secret-key"
+        want = harness.expected_error("historyServerAccessDenied", dir=f"s3a://{bucket}/{prefix.rstrip('/')}")
     proc = start_bad(procs, render, local_factory, work, f"case6-hs-{case}", bucket, secret)
     try:
-        exited, text = run_until_failure(proc, want, BAD_INPUT_BOUND)
+        exited, text = run_until_failure(proc, want["text"], BAD_INPUT_BOUND)
     finally:
         procs.stop(proc)
-    OBSERVED[f"History Server, {case}"] = outcome(proc, exited) + (first_line_with(text, want[:30]) or harness.tail(text, 5))
-    assert want in text, f"expected {want!r} in:\n{harness.tail(harness.without_stack_frames(text))}"
-    assert bucket in want
+    OBSERVED[f"History Server, {case}"] = outcome(proc, exited) + (first_line_with(text, want["text"][:30]) or harness.tail(text, 5))
+    assert_failed_as_promised(proc, want, exited, text)
 
 
 def test_history_server_missing_prefix_object(procs, render, local_factory, moto, main_bucket, work):
@@ -71,10 +76,10 @@ def test_history_server_missing_prefix_object(procs, render, local_factory, moto
     moto.s3().create_bucket(Bucket=bucket)
     _, prefix = main_bucket
     proc = start_bad(procs, render, local_factory, work, "case6-hs-missing-prefix", bucket)
-    want = EXPECTED["historyServerMissingPrefix"]["text"].format(dir=f"s3a://{bucket}/{prefix.rstrip('/')}")
+    want = harness.expected_error("historyServerMissingPrefix", dir=f"s3a://{bucket}/{prefix.rstrip('/')}")
     try:
-        exited, text = run_until_failure(proc, want, BAD_INPUT_BOUND)
+        exited, text = run_until_failure(proc, want["text"], BAD_INPUT_BOUND)
     finally:
         procs.stop(proc)
-    OBSERVED["History Server, missing prefix"] = outcome(proc, exited) + (first_line_with(text, want[:30]) or harness.tail(text, 5))
-    assert want in text, f"expected {want!r} in:\n{harness.tail(harness.without_stack_frames(text))}"
+    OBSERVED["History Server, missing prefix"] = outcome(proc, exited) + (first_line_with(text, want["text"][:30]) or harness.tail(text, 5))
+    assert_failed_as_promised(proc, want, exited, text)

@@ -22,6 +22,8 @@ export interface Registered {
 
 export interface ProgramRun {
     resources: Registered[];
+    /** Every provider function the program called (token and arguments), in order. */
+    invokes: { token: string; args: Record<string, any> }[];
     outputs: Record<string, any>;
     byName(name: string): Registered;
     ofType(type: string): Registered[];
@@ -254,6 +256,7 @@ async function runProgramOnce(config: Record<string, string>, opts: RunOptions):
 
 async function runProgramWithMocks(config: Record<string, string>, opts: RunOptions): Promise<ProgramRun> {
     const resources: Registered[] = [];
+    const invokes: { token: string; args: Record<string, any> }[] = [];
     const t0 = Date.now();
     const timing = new Map<string, { startedAt: number; finishedAt: number }>();
     let pending = 0;
@@ -261,6 +264,7 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
     await pulumi.runtime.setMocks({
         newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
         call: (args) => {
+            invokes.push({ token: args.token, args: args.inputs });
             if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-0123456789abcdef0", name: "ubuntu-jammy" };
             if (args.token === "aws:pricing/getProduct:getProduct") return mockGetProduct(args.inputs);
             if (args.token === "aws:ec2/getSpotPrice:getSpotPrice") return mockGetSpotPrice(args.inputs);
@@ -342,6 +346,7 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
     const byNameMap = new Map(resources.map((r) => [r.name, r]));
     const run: ProgramRun = {
         resources,
+        invokes,
         outputs,
         byName(name) {
             const r = byNameMap.get(name);
