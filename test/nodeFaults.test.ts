@@ -7,7 +7,8 @@ import { NodeScriptName } from "../render/nodeScripts";
 import { RunResult, Sandbox } from "./stubs/sandbox";
 
 // Issue "Reliability: faults and re-runs": a node step that fails half-way must leave the node
-// in a state from which the next `pulumi up` finishes the job. For each script, a clean run
+// in a state from which the next `pulumi up` finishes the job. For each of the seven node
+// scripts (a test below checks that none is left out), a clean run
 // lists the external commands it calls; then every call, one at a time, fails in each way
 // that call can fail (see test/stubs/stub-lib.sh for how a stub does it), and a second run
 // without faults must succeed and leave exactly the node a clean run leaves.
@@ -47,6 +48,11 @@ const faultsByCommand: [RegExp, FaultKind[]][] = [
         killedMid,
         killedAfter,
     ]],
+    // The History Server's REST API, read by smoke-check.sh (no file written).
+    [/^curl -sS --max-time \d+ -w /, [
+        fault("connection refused", "exit 7", "curl: (7) Failed to connect to 127.0.0.1 port 30080: Connection refused"),
+        fault("connection reset throughout", "exit 56 again", curlReset),
+    ]],
     [/^curl .*\.jar\.part /, [
         fault("connection reset throughout", "exit 56 again", curlReset),
         fault("partial download, then a reset", "partial 56", curlReset),
@@ -79,6 +85,14 @@ const faultsByCommand: [RegExp, FaultKind[]][] = [
     [/^kubectl get --raw \/readyz /, [
         fault("API server refuses once", "exit 1", "The connection to the server was refused"),
         fault("API server refuses throughout", "exit 1 again", "The connection to the server was refused"),
+    ]],
+    [/^kubectl (get|describe|logs) /, [
+        fault("API server refuses once", "exit 1", "The connection to the server was refused"),
+        fault("request timed out", "exit 1", "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)"),
+    ]],
+    [/^kubectl (drain|delete) /, [
+        fault("eviction refused (PodDisruptionBudget)", "exit 1", "error when evicting pods: Cannot evict pod as it would violate the pod's disruption budget."),
+        killedAfter,
     ]],
     [/^(swapoff|modprobe|sysctl|apt-mark hold) /, [exit1, killedAfter]],
     [/^(kubeadm version|apt-mark showhold|containerd config|cloud-init) /, [exit1]],
@@ -152,6 +166,43 @@ const scenarios: Scenario[] = [
         settings: { READY_TIMEOUT_SECONDS: "2" },
     },
     { script: "join-worker", env: { JOIN_COMMAND: joinCommand, NODE_NAME: "worker-1" } },
+    {
+        script: "wait-nodes-ready",
+        env: { EXPECTED_NODES: "cp-0 worker-1", TIMEOUT_SECONDS: "2" },
+        setUp: (node) => {
+            node.writeNodeFile("/etc/kubernetes/admin.conf", "stub admin kubeconfig\n");
+            node.setState("nodes", "cp-0 True\nworker-1 True\n");
+        },
+    },
+    {
+        script: "drain-node",
+        env: { NODE_NAME: "worker-1" },
+        setUp: (node) => {
+            node.writeNodeFile("/etc/kubernetes/admin.conf", "stub admin kubeconfig\n");
+            node.setState("nodes", "cp-0 True\nworker-1 True\n");
+        },
+        // Whatever was cut off, the other nodes stay; the drained one goes only by its own delete.
+        invariant: (node) => (node.readState("nodes").includes("cp-0 True") ? undefined : "drain-node removed another node"),
+    },
+    {
+        script: "smoke-check",
+        env: {
+            NAMESPACE: "spark-jobs",
+            APP_NAME: "spark-pi",
+            HISTORY_URL: "http://127.0.0.1:30080",
+            HISTORY_SELECTOR: "app.kubernetes.io/name=spark-history-server",
+            HISTORY_NAMESPACE: "spark-history",
+            TIMEOUT_SECONDS: "2",
+        },
+        setUp: (node) => {
+            const appId = "spark-4b1c0f2e9a7d4c3b8e6f5a4d3c2b1a09";
+            node.writeNodeFile("/etc/kubernetes/admin.conf", "stub admin kubeconfig\n");
+            node.setState("app/.status.sparkApplicationId", appId);
+            node.setState("app/.status.driverInfo.podName", "spark-pi-driver");
+            node.setState("app/.status.applicationState.state", "COMPLETED\n");
+            node.setState(`http/${appId}`, JSON.stringify({ id: appId, name: "spark-pi", attempts: [{ duration: 41234, completed: true }] }));
+        },
+    },
 ];
 
 /** Logs whose wording may differ after a fault; only their presence and mode are compared. */
@@ -441,6 +492,11 @@ describe("node scripts: a fault at any call, then a clean re-run", function () {
             assert.match(run.stderr, /API server does not answer within 0s; not resetting it unasked/);
             assert.deepEqual(run.calls.filter((c) => c.startsWith("kubeadm")), []);
         });
+    });
+
+    it("covers every node script", () => {
+        const all = fs.readdirSync(path.join(__dirname, "..", "scripts")).filter((f) => f.endsWith(".sh") && f !== "lib.sh").map((f) => f.replace(/\.sh$/, ""));
+        assert.deepEqual(scenarios.map((s) => s.script).sort(), all.sort());
     });
 
     it("makes kubeadm init and join finish exactly once per clean run", () => {

@@ -129,7 +129,7 @@ describe("node scripts: shellcheck", () => {
         });
     }
 
-    it("finds nothing in scripts/*.sh or the test stubs", async function () {
+    it("finds nothing in scripts/*.sh, the test stubs or the project's other shell scripts", async function () {
         // The first run of a fresh machine installs the pinned ShellCheck from PyPI.
         this.timeout(120_000);
         const stubs = path.join(__dirname, "stubs");
@@ -140,6 +140,10 @@ describe("node scripts: shellcheck", () => {
                 path.join(stubs, "stub-lib.sh"),
                 ...fs.readdirSync(path.join(stubs, "bin")).map((f) => path.join(stubs, "bin", f)),
             ]),
+            // The project's other shell: CI, tools, tiers and the benchmark.
+            shellcheck([".ci/run", "bench/run.sh", "tools/actionlint.sh", "tools/shellcheck.sh", "tools/k8s/build.sh", "tools/k8s/overlay-run.sh",
+                "tools/sparkapp-validate/check.sh", "test/integration/run.sh", "test/integration/setup.sh", "test/integration/leftovers.sh", "test/real/kubeadm.sh"]
+                .map((f) => path.join(__dirname, "..", f))),
         ]);
         for (const result of results) {
             assert.equal(result.status, 0, result.output);

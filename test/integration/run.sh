@@ -25,7 +25,7 @@ log() { printf '[integration %4ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
 # shellcheck source=test/integration/leftovers.sh
 source "$HERE/leftovers.sh"
 
-# shellcheck disable=SC2317  # the EXIT trap
+# shellcheck disable=SC2317,SC2329  # the EXIT trap
 cleanup() {
   local rc=$?
   if [[ -n "${PYTEST_PID:-}" ]]; then

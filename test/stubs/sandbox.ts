@@ -205,6 +205,12 @@ export class Sandbox {
         fs.writeFileSync(path.join(this.state, relative), content);
     }
 
+    /** What a stub keeps under the state directory ("" when absent). */
+    readState(relative: string): string {
+        const file = path.join(this.state, relative);
+        return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    }
+
     remove(): void {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
