@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Mutation testing of the unit tier (npm run test:mutation): StrykerJS mutates components/,
+# render/ and config.ts (stryker.config.json) and runs `npm test`'s mocha suite against each
+# mutant. Writes build/mutation/mutation.json and the summary bench/history/mutation.md, which
+# `npm run bench` copies into bench/results.md. On demand: it takes tens of minutes.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+START=$SECONDS
+DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+mkdir -p build/mutation
+# Each mutant needs a fresh run of the program under mocks, not one shared by the test files.
+SPARKPLAT_NO_RUN_CACHE=1 npx stryker run "$@"
+node bench/mutationSummary.js build/mutation/mutation.json "$DATE" "$((SECONDS - START))" >bench/history/mutation.md
+echo "mutation.sh: wrote bench/history/mutation.md in $((SECONDS - START)) s" >&2
