@@ -234,9 +234,11 @@ const runs = new Map<string, Promise<ProgramRun>>();
  * run. `fresh` (or a latency model) forces a new run, e.g. after editing a script.
  */
 export function runProgram(config: Record<string, string> = baseConfig, opts: RunOptions & { fresh?: boolean } = {}): Promise<ProgramRun> {
-    // Mutation testing runs the suite once per mutant in one process: a shared run would hide the mutant.
-    if (opts.fresh || opts.latency || opts.preview || process.env.SPARKPLAT_NO_RUN_CACHE === "1") return runProgramOnce(config, opts);
-    const key = JSON.stringify(Object.entries(config).sort());
+    if (opts.fresh || opts.latency || opts.preview) return runProgramOnce(config, opts);
+    // Mutation testing (StrykerJS) reruns the suite in one process, one mutant after another:
+    // runs are shared between test files only while the same mutant is active.
+    const mutant = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant ?? "";
+    const key = JSON.stringify([mutant, ...Object.entries(config).sort()]);
     if (!runs.has(key)) runs.set(key, runProgramOnce(config, opts));
     return runs.get(key)!;
 }
