@@ -186,6 +186,12 @@ describe("Spark platform under mocks", function () {
             assert.doesNotMatch(run.byName("k8s-worker-2-prepare").inputs.stdin, /export JUPYTER_DATA_DIR=/);
         });
 
+        it("does not re-chown every notebook at each start: the volume's group is fixed only when its root is wrong", () => {
+            const pod = run.byName("jupyter-deployment-jupyter").inputs.spec.template.spec;
+            assert.equal(pod.securityContext.fsGroup, 185);
+            assert.equal(pod.securityContext.fsGroupChangePolicy, "OnRootMismatch");
+        });
+
         it("ships the getting-started notebook and tells the kernel where data and the History Server are", () => {
             const files = run.byName("jupyter-configmap-jupyter-files").inputs.data;
             assert.ok(JSON.parse(files["getting-started.ipynb"]).cells.length > 3);
