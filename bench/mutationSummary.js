@@ -1,9 +1,10 @@
 // Summarises a Stryker JSON report (mutation-testing-report-schema) as the markdown section of
 // bench/results.md: the score, the counts by status, per file, and every surviving mutant.
-//   node bench/mutationSummary.js REPORT.json DATE SECONDS
+//   node bench/mutationSummary.js REPORT.json DATE SECONDS [SCOPE]
+// SCOPE says what was mutated when it was not the whole configured set (a --mutate list).
 const fs = require("node:fs");
 
-const [report, date, seconds] = process.argv.slice(2);
+const [report, date, seconds, scope] = process.argv.slice(2);
 const files = JSON.parse(fs.readFileSync(report, "utf8")).files;
 const statuses = ["Killed", "Timeout", "Survived", "NoCoverage", "CompileError", "RuntimeError", "Ignored"];
 const count = (mutants) => Object.fromEntries(statuses.map((s) => [s, mutants.filter((m) => m.status === s).length]));
@@ -18,7 +19,8 @@ const total = count(all);
 const out = [
     "## Mutation testing (unit tier)",
     "",
-    `Written by \`npm run test:mutation\` (StrykerJS over \`components/\`, \`render/\` and \`config.ts\`, the mocha suite of \`npm test\`) on ${date}, in ${seconds} s.`,
+    `Written by \`npm run test:mutation\` (StrykerJS, the mocha suite of \`npm test\` without the script-stub files) on ${date}, in ${seconds} s.`,
+    `Mutated: ${scope || "all of \`components/\`, \`render/\` and \`config.ts\`"}.`,
     "Score = (killed + timed out) / (killed + timed out + survived + not covered).",
     "",
     `| | score | killed | timeout | survived | no coverage | compile/runtime error |`,

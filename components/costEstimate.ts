@@ -29,8 +29,9 @@ const numericAwsSettings = new Set(["maxRetries", "tokenBucketRateLimiterCapacit
 const secretAwsSettings = new Set(["accessKey", "secretKey", "token"]);
 
 /**
- * The pricing provider's arguments: every `aws:*` setting of the stack (JSON values such as
- * `assumeRoles` decoded, booleans and numbers typed), with the Price List API's region.
+ * The pricing provider's arguments: every `aws:*` setting of the stack, typed as the Provider
+ * class takes them (it JSON-encodes lists, objects, booleans and numbers itself, so each must
+ * arrive decoded: `assumeRoles` as a list, `maxRetries` as a number), with the Price List API's region.
  */
 export function pricingProviderArgs(allConfig: Record<string, string>): aws.ProviderArgs {
     const args: Record<string, unknown> = {};
@@ -38,12 +39,8 @@ export function pricingProviderArgs(allConfig: Record<string, string>): aws.Prov
         if (!fullKey.startsWith("aws:")) continue;
         const k = fullKey.slice("aws:".length);
         let v: unknown = text;
-        if (/^[[{]/.test(text.trim()) || text === "true" || text === "false") {
-            try {
-                v = JSON.parse(text);
-            } catch {
-                v = text;
-            }
+        if (/^\s*[[{]/.test(text) || text === "true" || text === "false") {
+            v = JSON.parse(text);
         } else if (numericAwsSettings.has(k) && /^\d+$/.test(text)) {
             v = Number(text);
         }

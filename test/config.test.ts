@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, RawConfig, validateConfig } from "../config";
+import { ConfigError, networkOf, parseCidr, RawConfig, validateConfig } from "../config";
 
 const valid: RawConfig = { region: "ap-northeast-2", allowedCidrs: ["203.0.113.10/32"] };
 
@@ -64,6 +64,28 @@ describe("config validation", () => {
             const bad = { subnetCidr: "10.20.1.5/24", podCidr: "10.244.3.0/16", serviceCidr: "10.96.0.1/12" }[k]!;
             assertRejected({ [k]: bad }, new RegExp(`spark-on-k8s:${k} is "${bad.replace(/[./]/g, "\\$&")}", whose address has host bits`));
         }
+    });
+    it("writes the network address to suggest as AWS does, IPv6 zeros compressed once at the longest run", () => {
+        for (const [given, network] of [
+            ["203.0.113.7/24", "203.0.113.0/24"],
+            ["10.20.1.5/16", "10.20.0.0/16"],
+            ["2001:db8::1/64", "2001:db8::/64"],
+            ["2001:db8:0:1:0:0:0:1/64", "2001:db8:0:1::/64"],
+            ["1:0:0:2:0:0:0:3/112", "1:0:0:2::/112"],
+            ["1:0:0:2:0:0:3:4/128", "1::2:0:0:3:4/128"],
+            ["0:0:1::1/48", "0:0:1::/48"],
+            ["2001:db8:aa:bb:cc:dd:ee:ff/127", "2001:db8:aa:bb:cc:dd:ee:fe/127"],
+            ["1:2:3:4:5:6:0:1/128", "1:2:3:4:5:6:0:1/128"],
+            ["::/0", "::/0"],
+        ]) {
+            assert.equal(networkOf(parseCidr(given)!), network, given);
+        }
+    });
+    it("suggests the /32 of the address only for IPv4", () => {
+        const [v6] = problemsOf({ ...valid, allowedCidrs: ["2001:db8::1/64"] });
+        assert.match(v6, /use "2001:db8::\/64"\.$/);
+        const [v4] = problemsOf({ ...valid, allowedCidrs: ["203.0.113.7/24"] });
+        assert.match(v4, /\(or "203\.0\.113\.7\/32" for that one address\)\.$/);
     });
     it("accepts host addresses as /32 and /128", () => {
         assert.deepEqual(validateConfig({ ...valid, allowedCidrs: ["203.0.113.7/32", "2001:db8::1/128"] }).allowedCidrs, ["203.0.113.7/32", "2001:db8::1/128"]);

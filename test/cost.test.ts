@@ -180,19 +180,23 @@ describe("estimatedCost stack output (whole program under mocks)", function () {
             "aws:profile": "work",
             "aws:accessKey": "AKIAEXAMPLE",
             "aws:secretKey": "s3cret",
+            "aws:token": "session-token",
             "aws:assumeRoles": JSON.stringify(assumeRoles),
             "aws:skipMetadataApiCheck": "false",
             "aws:maxRetries": "7",
         });
         const p = run.byName("cost-pricing").inputs;
-        // The SDK sends a provider's non-string inputs as JSON text, as the engine expects.
-        const decoded = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+        // What reaches the engine: the Provider class JSON-encodes lists, objects, booleans and
+        // numbers itself, so each must be encoded once (text given to it would be encoded twice).
         assert.equal(p.region, "us-east-1");
         assert.equal(p.profile, "work");
-        assert.deepEqual(decoded(p.assumeRoles), assumeRoles);
-        assert.equal(decoded(p.skipMetadataApiCheck), false);
-        assert.equal(decoded(p.maxRetries), 7);
-        for (const k of ["accessKey", "secretKey"]) assert.ok(isSecretInput(p[k]), `${k} is not passed as a secret`);
+        assert.equal(p.assumeRoles, JSON.stringify(assumeRoles));
+        assert.equal(p.skipMetadataApiCheck, "false");
+        assert.equal(p.maxRetries, "7");
+        for (const k of ["accessKey", "secretKey", "token"]) assert.ok(isSecretInput(p[k]), `${k} is not passed as a secret`);
+        assert.equal(p.secretKey.value, "s3cret");
+        // Only the AWS provider's own settings: nothing of the program's namespace.
+        assert.deepEqual(Object.keys(p).filter((k) => k.includes(":") || k.startsWith("allowed")), []);
     });
 
     it("says prices are unavailable, with the reason, and the program still succeeds", async () => {

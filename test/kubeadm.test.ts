@@ -30,6 +30,8 @@ describe("kubeadm config", () => {
     it("uses the systemd cgroup driver, like containerd", () => assert.equal(byKind("KubeletConfiguration").cgroupDriver, "systemd"));
     it("asks kubeadm init for one bootstrap token of 15 minutes, not its 24 h default", () => {
         assert.deepEqual(byKind("InitConfiguration").bootstrapTokens, [{ description: initTokenDescription, ttl: "15m0s" }]);
+        // `kubeadm token list` shows it: it must say what it is and that it goes away.
+        assert.match(initTokenDescription, /^made by kubeadm init; unused, expires 15 minutes after init$/);
     });
 });
 

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { jupyterDriverRules } from "../render/manifests";
 import { baseConfig, fakeSmokeResult, isSecret, ProgramRun, runProgram, valueOf } from "./support/program";
 
@@ -42,6 +44,9 @@ describe("Spark platform under mocks", function () {
         assert.equal(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
         const policy = JSON.parse(run.byName("event-logs-tls-only").inputs.policy);
         assert.deepEqual(policy.Statement[0].Condition, { Bool: { "aws:SecureTransport": "false" } });
+        // The bucket itself and every object in it.
+        assert.deepEqual(policy.Statement[0].Resource, ["arn:aws:s3:::spark-dev-spark-events-abc123", "arn:aws:s3:::spark-dev-spark-events-abc123/*"]);
+        assert.equal(policy.Statement[0].Sid, "DenyInsecureTransport");
         assert.equal(policy.Statement[0].Effect, "Deny");
         const rules = run.byName("event-logs-expiry").inputs.rules;
         assert.deepEqual([rules[0].filter.and.prefix, rules[0].expiration.days], ["spark-events/", 30]);
@@ -200,6 +205,19 @@ describe("Spark platform under mocks", function () {
             const val = (n: string) => env.find((e: any) => e.name === n)?.value;
             assert.equal(val("SPARK_DATA_URI"), "s3a://spark-dev-spark-events-abc123/spark-data/");
             assert.equal(val("HISTORY_SERVER_URL"), "http://198.51.100.7:30080");
+        });
+
+        it("ships the kernels' startup file under the name the start script installs it from", () => {
+            const files = run.byName("jupyter-configmap-jupyter-files").inputs.data;
+            const m = /cp "\$SEED_DIR\/([^"]+)" "\$dir\/00-spark-session\.py"/.exec(files["jupyter-start.sh"]);
+            assert.ok(m, "jupyter-start.sh installs no kernel startup file");
+            assert.equal(files[m[1]], fs.readFileSync(path.join(__dirname, "..", "scripts", "pod", "spark-session.py"), "utf8"));
+        });
+
+        it("probes JupyterLab on /api, which answers without the token (the kubelet sends none)", () => {
+            const c = run.byName("jupyter-deployment-jupyter").inputs.spec.template.spec.containers[0];
+            assert.deepEqual(c.startupProbe.httpGet, { path: "/api", port: "http" });
+            for (const p of [c.readinessProbe, c.livenessProbe]) assert.ok(!p.httpGet || p.httpGet.path === "/api", JSON.stringify(p));
         });
 
         it("outputs the JupyterLab URL on the Elastic IP", async () => {

@@ -72,6 +72,14 @@ describe("npm run render", function () {
         assert.deepEqual(JSON.parse(read("aws/lifecycle-rules.json")), run.byName("event-logs-expiry").inputs.rules);
     });
 
+    it("ends every file with a newline", () => {
+        const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+            .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+        const files = walk(out);
+        assert.ok(files.length > 30);
+        for (const f of files) assert.ok(fs.readFileSync(f, "utf8").endsWith("\n"), path.relative(out, f));
+    });
+
     it("writes one Kubernetes object per file, every one with kind and name", () => {
         const files = fs.readdirSync(path.join(out, "k8s"));
         assert.ok(files.length >= 15);

@@ -56,7 +56,7 @@ describe("the nodes' S3 policy against S3's authorization rules", () => {
             { action: "s3:ListBucket", resource: bucketArn, context: { "s3:prefix": "spark-data/out/" } },
             { action: "s3:GetBucketLocation", resource: bucketArn },
             ...["spark-events/app-1.zstd", "spark-data/out/part-0.parquet"].flatMap((key) =>
-                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"].map((action) => ({ action, resource: `${bucketArn}/${key}` }))),
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"].map((action) => ({ action, resource: `${bucketArn}/${key}` }))),
         ];
         for (const r of requests) assert.ok(allowed(statements, r), JSON.stringify(r));
     });
@@ -70,6 +70,15 @@ describe("the nodes' S3 policy against S3's authorization rules", () => {
         assert.ok(!allowed(statements, { action: "s3:DeleteBucket", resource: bucketArn }));
         assert.ok(!allowed(statements, { action: "s3:PutBucketPolicy", resource: bucketArn }));
         assert.ok(!allowed(statements, { action: "s3:ListBucket", resource: "arn:aws:s3:::someone-elses-bucket" }));
+    });
+
+    it("is a well-formed policy: the current language version, a distinct Sid per statement", async () => {
+        const run2 = await runProgram();
+        const doc = JSON.parse(run2.byName("event-logs-access").inputs.policy);
+        assert.equal(doc.Version, "2012-10-17");
+        const sids = doc.Statement.map((st: { Sid: string }) => st.Sid);
+        assert.ok(sids.every((sid: string) => /^[A-Za-z0-9]+$/.test(sid)), sids.join(","));
+        assert.equal(new Set(sids).size, sids.length);
     });
 
     it("follows configured prefixes", async () => {
@@ -100,6 +109,12 @@ describe("event-log expiry", () => {
         assert.ok(!expires(rules, "spark-data/table/part-0.parquet", 9_000));
         const expiry = rules.find((r) => r.expiration)!;
         assert.equal(expiry.expiration!.days, 30);
+    });
+
+    it("names every rule once and enables it", () => {
+        const rules = eventLogLifecycleRules("spark-events", 7);
+        assert.ok(rules.every((r) => r.status === "Enabled" && r.id.length > 0));
+        assert.equal(new Set(rules.map((r) => r.id)).size, rules.length);
     });
 
     it("aborts a killed driver's unfinished upload after a day, in a rule of its own", () => {
