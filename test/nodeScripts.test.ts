@@ -141,7 +141,7 @@ describe("node scripts: shellcheck", () => {
                 ...fs.readdirSync(path.join(stubs, "bin")).map((f) => path.join(stubs, "bin", f)),
             ]),
             // The project's other shell: CI, tools, tiers and the benchmark.
-            shellcheck([".ci/run", "bench/run.sh", "tools/actionlint.sh", "tools/shellcheck.sh", "tools/k8s/build.sh", "tools/k8s/overlay-run.sh",
+            shellcheck([".ci/run", "bench/run.sh", "bench/mutation.sh", "tools/actionlint.sh", "tools/shellcheck.sh", "tools/k8s/build.sh", "tools/k8s/overlay-run.sh",
                 "tools/sparkapp-validate/check.sh", "test/integration/run.sh", "test/integration/setup.sh", "test/integration/leftovers.sh", "test/real/kubeadm.sh"]
                 .map((f) => path.join(__dirname, "..", f))),
         ]);
