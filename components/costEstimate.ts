@@ -25,8 +25,6 @@ export const pricingApiRegion = "us-east-1";
 
 /** Settings of the AWS provider that are numbers; `pulumi config` stores every value as text. */
 const numericAwsSettings = new Set(["maxRetries", "tokenBucketRateLimiterCapacity"]);
-/** Settings that are credentials: passed on as secrets. */
-const secretAwsSettings = new Set(["accessKey", "secretKey", "token"]);
 
 /**
  * The pricing provider's arguments: every `aws:*` setting of the stack, typed as the Provider
@@ -44,7 +42,8 @@ export function pricingProviderArgs(allConfig: Record<string, string>): aws.Prov
         } else if (numericAwsSettings.has(k) && /^\d+$/.test(text)) {
             v = Number(text);
         }
-        args[k] = secretAwsSettings.has(k) ? pulumi.secret(v) : v;
+        // The Provider class marks accessKey, secretKey and token secret itself.
+        args[k] = v;
     }
     return { ...args, region: pricingApiRegion } as aws.ProviderArgs;
 }

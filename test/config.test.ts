@@ -84,6 +84,8 @@ describe("config validation", () => {
     it("suggests the /32 of the address only for IPv4", () => {
         const [v6] = problemsOf({ ...valid, allowedCidrs: ["2001:db8::1/64"] });
         assert.match(v6, /use "2001:db8::\/64"\.$/);
+        const [wide] = problemsOf({ ...valid, allowedCidrs: ["2001:db8::1/16"] });
+        assert.match(wide, /use "2001::\/16"\.$/);
         const [v4] = problemsOf({ ...valid, allowedCidrs: ["203.0.113.7/24"] });
         assert.match(v4, /\(or "203\.0\.113\.7\/32" for that one address\)\.$/);
     });

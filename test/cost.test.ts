@@ -177,24 +177,29 @@ describe("estimatedCost stack output (whole program under mocks)", function () {
         const assumeRoles = [{ roleArn: "arn:aws:iam::123456789012:role/deployer", sessionName: "spark" }];
         const run = await runProgram({
             ...baseConfig,
-            "aws:profile": "work",
-            "aws:accessKey": "AKIAEXAMPLE",
+            "aws:profile": "work[eu]",
+            "aws:accessKey": "1234567890",
             "aws:secretKey": "s3cret",
             "aws:token": "session-token",
             "aws:assumeRoles": JSON.stringify(assumeRoles),
             "aws:skipMetadataApiCheck": "false",
             "aws:maxRetries": "7",
+            "aws:tokenBucketRateLimiterCapacity": "10000",
+            "aws:s3UsePathStyle": "true",
         });
         const p = run.byName("cost-pricing").inputs;
         // What reaches the engine: the Provider class JSON-encodes lists, objects, booleans and
         // numbers itself, so each must be encoded once (text given to it would be encoded twice).
         assert.equal(p.region, "us-east-1");
-        assert.equal(p.profile, "work");
+        assert.equal(p.profile, "work[eu]");
         assert.equal(p.assumeRoles, JSON.stringify(assumeRoles));
         assert.equal(p.skipMetadataApiCheck, "false");
         assert.equal(p.maxRetries, "7");
+        assert.equal(p.tokenBucketRateLimiterCapacity, "10000");
+        assert.equal(p.s3UsePathStyle, "true");
         for (const k of ["accessKey", "secretKey", "token"]) assert.ok(isSecretInput(p[k]), `${k} is not passed as a secret`);
         assert.equal(p.secretKey.value, "s3cret");
+        assert.equal(p.accessKey.value, "1234567890");
         // Only the AWS provider's own settings: nothing of the program's namespace.
         assert.deepEqual(Object.keys(p).filter((k) => k.includes(":") || k.startsWith("allowed")), []);
     });
