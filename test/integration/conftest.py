@@ -232,8 +232,7 @@ def jupyter_env(procs, render, local_factory, main_bucket, work, history_server)
 @dataclass
 class JupyterLab:
     proc: harness.Proc
-    base: str
-    port: int
+    url: str
     auth: dict[str, str]
     notebook: str
 
@@ -260,7 +259,7 @@ def jupyterlab(procs, render, jupyter_env, work):
     auth = {"Authorization": f"token {token}"}
     harness.wait_until("JupyterLab answers /api/status with the token",
                        lambda: harness.http_get(f"{base}/api/status", auth)[0] == 200, JUPYTER_START_TIMEOUT, proc)
-    yield JupyterLab(proc, base, port, auth, name)
+    yield JupyterLab(proc, base, auth, name)
     procs.stop(proc)
 
 

@@ -34,7 +34,7 @@ def test_notebook_runs_and_history_server_lists_it(jupyter_env, render, moto, ma
 def test_jupyterlab_requires_token(render, jupyterlab):
     cmd = harness.jupyter_command(render.jupyter_files()["jupyter-start.sh"])
     assert not [a for a in cmd if "token" in a.lower()], f"a token on the command line is visible in ps: {cmd}"
-    base, auth = jupyterlab.base, jupyterlab.auth
+    base, auth = jupyterlab.url, jupyterlab.auth
     assert harness.http_get(f"{base}/api/status", auth)[0] == 200
     assert harness.http_get(f"{base}/api/status")[0] == 403
     assert harness.http_get(f"{base}/api/status", {"Authorization": "token wrong"})[0] == 403

@@ -46,7 +46,7 @@ def test_http_probes_answer_without_credentials(request, render, deployment):
     probes = [p for p in http_probes(render) if p[0] == deployment]
     assert probes, f"{deployment} has no httpGet probe: nothing tells the kubelet its server answers"
     server = request.getfixturevalue(SERVED[deployment])
-    local_port = int(server.url.rsplit(":", 1)[1]) if hasattr(server, "url") else server.port
+    local_port = int(server.url.rsplit(":", 1)[1])
     failures = []
     for _, container, kind, get, ports in probes:
         port = get["port"]

@@ -34,7 +34,11 @@ def test_each_kernel_gets_its_own_executor_prefix(render, jupyter_env, work):
     startup = home / ".ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / m.group(2)).write_text(render.jupyter_files()[m.group(1)])  # what install_kernel_startup does
-    env = {**jupyter_env, "HOME": str(home), "POD_NAME": POD_NAME}
+    # The pod's PYSPARK_SUBMIT_ARGS, as the start script exports it before the server starts.
+    exported = re.search(r'export PYSPARK_SUBMIT_ARGS="([^"]+)"', start)
+    assert exported, "the start script no longer exports PYSPARK_SUBMIT_ARGS"
+    env = {**jupyter_env, "HOME": str(home), "POD_NAME": POD_NAME,
+           "PYSPARK_SUBMIT_ARGS": exported.group(1).replace("$POD_NAME", POD_NAME)}
     sessions = [run_kernel(env, str(home)) for _ in range(2)]
     prefixes = [s.get("PREFIX", "") for s in sessions]
     assert prefixes[0] != prefixes[1], f"two kernels share executor pod names: {prefixes}"
