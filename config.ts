@@ -70,10 +70,27 @@ export interface StackConfig {
     historyServerNodePort: number;
     jupyterNodePort: number;
     smokeTest: boolean;
+    /** An S3-compatible store of the user's instead of an S3 bucket the program makes. */
+    objectStore?: ObjectStore;
 }
 
+/** A store of the user's (MinIO, Ceph, R2, ...): the bucket must exist; its keys are secret config. */
+export interface ObjectStore {
+    endpoint: string;
+    bucket: string;
+    region: string;
+    pathStyle: boolean;
+}
+
+/** Keys of the object-store settings; the two credentials are read as secrets. */
+export const objectStoreKeys = [
+    "objectStoreEndpoint", "objectStoreBucket", "objectStoreRegion", "objectStorePathStyle",
+    "objectStoreAccessKey", "objectStoreSecretKey",
+] as const;
+export const objectStoreSecretKeys = ["objectStoreAccessKey", "objectStoreSecretKey"] as const;
+
 /** Config as read from the stack, before validation: every value may be missing or wrong. */
-export type RawConfig = { [K in keyof StackConfig]?: unknown };
+export type RawConfig = { [K in keyof StackConfig | (typeof objectStoreKeys)[number]]?: unknown };
 
 export const defaults = {
     allowOpenIngress: false,
@@ -217,7 +234,7 @@ export function validateConfig(raw: RawConfig): StackConfig {
     const key = (k: string) => `${configNamespace}:${k}`;
     const show = (v: unknown) => JSON.stringify(v);
 
-    function str<K extends keyof StackConfig>(k: K, fallback?: string): string | undefined {
+    function str<K extends keyof RawConfig>(k: K, fallback?: string): string | undefined {
         const v = raw[k];
         if (v === undefined || v === null || v === "") return fallback;
         if (typeof v !== "string") {
@@ -226,7 +243,7 @@ export function validateConfig(raw: RawConfig): StackConfig {
         }
         return v;
     }
-    function bool<K extends keyof StackConfig>(k: K, fallback: boolean): boolean {
+    function bool<K extends keyof RawConfig>(k: K, fallback: boolean): boolean {
         const v = raw[k];
         if (v === undefined || v === null || v === "") return fallback;
         if (typeof v === "boolean") return v;
@@ -399,6 +416,7 @@ export function validateConfig(raw: RawConfig): StackConfig {
         problems.push(`${key("historyServerNodePort")} and ${key("jupyterNodePort")} are both ${historyServerNodePort}; expected two different ports.`);
     }
     const smokeTest = bool("smokeTest", defaults.smokeTest);
+    const objectStore = validateObjectStore();
 
     if (problems.length > 0) throw new ConfigError(problems);
 
@@ -431,7 +449,42 @@ export function validateConfig(raw: RawConfig): StackConfig {
         historyServerNodePort,
         jupyterNodePort,
         smokeTest,
+        ...(objectStore ? { objectStore } : {}),
     };
+
+    function validateObjectStore(): ObjectStore | undefined {
+        const endpoint = str("objectStoreEndpoint");
+        if (endpoint === undefined) {
+            const stray = objectStoreKeys.filter((k) => raw[k] !== undefined && raw[k] !== null && raw[k] !== "");
+            if (stray.length) {
+                problems.push(
+                    `${stray.map(key).join(", ")} ${stray.length === 1 ? "is" : "are"} set without ${key("objectStoreEndpoint")}; ` +
+                        `set the endpoint of your S3-compatible store too, or remove ${stray.length === 1 ? "it" : "them"} to use an S3 bucket the program makes.`,
+                );
+            }
+            return undefined;
+        }
+        if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(endpoint)) {
+            problems.push(`${key("objectStoreEndpoint")} is ${show(endpoint)}; expected http(s)://host[:port] with no path, such as https://minio.example.com:9000.`);
+        }
+        const bucket = str("objectStoreBucket");
+        if (bucket === undefined) {
+            problems.push(`${key("objectStoreBucket")} is not set; it is required with ${key("objectStoreEndpoint")}: the bucket (it must exist) for event logs and data.`);
+        } else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes("..")) {
+            problems.push(`${key("objectStoreBucket")} is ${show(bucket)}; expected an S3 bucket name (3-63 characters: lowercase letters, digits, '.', '-').`);
+        }
+        for (const k of objectStoreSecretKeys) {
+            if (raw[k] === undefined || raw[k] === null || raw[k] === "") {
+                problems.push(`${key(k)} is not set; it is required with ${key("objectStoreEndpoint")}: \`pulumi config set --secret ${k} ...\`.`);
+            }
+        }
+        const storeRegion = str("objectStoreRegion", region ?? "us-east-1") ?? "us-east-1";
+        if (!/^[a-z0-9-]+$/.test(storeRegion)) {
+            problems.push(`${key("objectStoreRegion")} is ${show(storeRegion)}; expected a region name such as us-east-1 (most S3-compatible stores accept any).`);
+        }
+        const pathStyle = bool("objectStorePathStyle", true);
+        return { endpoint: endpoint.replace(/\/$/, ""), bucket: bucket ?? "", region: storeRegion, pathStyle };
+    }
 }
 
 const rawKeys: (keyof StackConfig)[] = [
@@ -441,6 +494,7 @@ const rawKeys: (keyof StackConfig)[] = [
     "serviceCidr", "jobNamespace", "eventLogPrefix", "dataPrefix", "eventLogRetentionDays", "forceDestroyEventLogs",
     "historyServerNodePort", "jupyterNodePort", "smokeTest",
 ];
+const rawPlainStoreKeys = objectStoreKeys.filter((k) => !(objectStoreSecretKeys as readonly string[]).includes(k));
 
 /** Reads this stack's config (`Pulumi.<stack>.yaml`) and validates it. */
 export function loadConfig(): StackConfig {
@@ -451,7 +505,22 @@ export function loadConfig(): StackConfig {
         if (text === undefined) continue;
         raw[k] = k === "allowedCidrs" ? parseJsonList(text) : text;
     }
+    for (const k of rawPlainStoreKeys) raw[k] = cfg.get(k);
+    // Only whether the keys are there: their values stay secret Outputs (objectStoreCredentials).
+    for (const k of objectStoreSecretKeys) raw[k] = cfg.getSecret(k) === undefined ? undefined : "<secret>";
     return validateConfig(raw);
+}
+
+export interface ObjectStoreCredentials {
+    accessKey: pulumi.Output<string>;
+    secretKey: pulumi.Output<string>;
+}
+
+/** The store's keys, as secrets (for the Kubernetes Secrets); undefined without a store of the user's. */
+export function objectStoreCredentials(config: StackConfig): ObjectStoreCredentials | undefined {
+    if (!config.objectStore) return undefined;
+    const cfg = new pulumi.Config(configNamespace);
+    return { accessKey: cfg.requireSecret("objectStoreAccessKey"), secretKey: cfg.requireSecret("objectStoreSecretKey") };
 }
 
 function parseJsonList(text: string): unknown {

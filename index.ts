@@ -7,7 +7,7 @@ import { JupyterLab } from "./components/jupyterLab";
 import { KubeadmCluster } from "./components/kubeadmCluster";
 import { SmokeTest } from "./components/smokeTest";
 import { SparkOperator } from "./components/sparkOperator";
-import { loadConfig } from "./config";
+import { loadConfig, objectStoreCredentials } from "./config";
 import { jobSparkConf } from "./render/platform";
 
 const config = loadConfig();
@@ -24,22 +24,39 @@ const cluster = new KubeadmCluster("k8s", {
     contextName: clusterName,
 });
 
-const operator = new SparkOperator("spark-operator", { provider: cluster.provider, jobNamespace: config.jobNamespace });
-
-const eventLogs = new EventLogStore("event-logs", {
-    prefix: config.eventLogPrefix,
-    dataPrefix: config.dataPrefix,
-    retentionDays: config.eventLogRetentionDays,
-    forceDestroy: config.forceDestroyEventLogs,
-    nodeRoleName: nodes.nodeRole.name,
-    clusterName,
+// A store of the user's (objectStore* settings) replaces the S3 bucket and the nodes' S3 rights.
+const storeKeys = objectStoreCredentials(config);
+const operator = new SparkOperator("spark-operator", {
+    provider: cluster.provider,
+    jobNamespace: config.jobNamespace,
+    objectStoreCredentials: storeKeys,
 });
+
+const eventLogs = config.objectStore
+    ? userObjectStore(config.objectStore.bucket)
+    : new EventLogStore("event-logs", {
+        prefix: config.eventLogPrefix,
+        dataPrefix: config.dataPrefix,
+        retentionDays: config.eventLogRetentionDays,
+        forceDestroy: config.forceDestroyEventLogs,
+        nodeRoleName: nodes.nodeRole.name,
+        clusterName,
+    });
+
+function userObjectStore(bucket: string) {
+    return {
+        bucketName: pulumi.output(bucket),
+        eventLogUri: pulumi.output(`s3a://${bucket}/${config.eventLogPrefix}/`),
+        dataUri: pulumi.output(`s3a://${bucket}/${config.dataPrefix}/`),
+    };
+}
 
 const history = new HistoryServer("history", {
     provider: cluster.provider,
     eventLogUri: eventLogs.eventLogUri,
     config,
     publicIp: nodes.controlPlaneIp,
+    objectStoreCredentials: storeKeys,
 });
 
 const jupyter = new JupyterLab("jupyter", {

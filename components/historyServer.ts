@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { historyServerName, namespace } from "../render/manifests";
+import { historyServerName, namespace, objectStoreSecretObject } from "../render/manifests";
 import { historyManifests, historyNamespace, historyServerDefaults, historyServerUrl } from "../render/platform";
-import { StackConfig } from "../config";
+import { ObjectStoreCredentials, StackConfig } from "../config";
 import { createObject, createObjects } from "./k8sObjects";
 
 export interface HistoryServerArgs {
@@ -13,6 +13,8 @@ export interface HistoryServerArgs {
     config: StackConfig;
     /** Public address users open the UI on (the control plane's Elastic IP). */
     publicIp: pulumi.Input<string>;
+    /** Keys of a store of the user's (config objectStore*), as secrets; absent: the instance profile. */
+    objectStoreCredentials?: ObjectStoreCredentials;
 }
 
 /** The Spark History Server, reading event logs from S3 with the nodes' instance profile. */
@@ -32,7 +34,11 @@ export class HistoryServer extends pulumi.ComponentResource {
 
         const sparkDefaults = pulumi.output(args.eventLogUri).apply((uri) => historyServerDefaults(args.config, uri));
         const objects = historyManifests(args.config, sparkDefaults);
-        const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: [ns] });
+        const keys = args.objectStoreCredentials;
+        const secret = keys
+            ? [createObject(name, objectStoreSecretObject(this.namespace, keys.accessKey, keys.secretKey), { parent: this, provider: args.provider, dependsOn: [ns] })]
+            : [];
+        const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: [ns, ...secret] });
         this.deployment = created.get(`Deployment/${historyServerName}`)!;
 
         this.url = pulumi.all([args.publicIp, this.deployment.id]).apply(([ip]) => historyServerUrl(args.config, ip));

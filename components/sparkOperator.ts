@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { sparkOperatorValues, sparkServiceAccount } from "../render/helmValues";
-import { namespace } from "../render/manifests";
+import { ObjectStoreCredentials } from "../config";
+import { namespace, objectStoreSecretObject } from "../render/manifests";
 import { sparkOperator } from "../versions";
 import { createObject } from "./k8sObjects";
 
@@ -12,6 +13,8 @@ export interface SparkOperatorArgs {
     jobNamespace: string;
     /** Namespace of the operator itself (default `spark-operator`). */
     operatorNamespace?: string;
+    /** Keys of a store of the user's: a Secret in the job namespace for drivers, executors and notebooks. */
+    objectStoreCredentials?: ObjectStoreCredentials;
 }
 
 /**
@@ -42,9 +45,15 @@ export class SparkOperator extends pulumi.ComponentResource {
             timeout: 600,
         }, { ...childOpts, dependsOn: [jobNs] });
 
+        const keys = args.objectStoreCredentials;
+        const secret = keys
+            ? [createObject(name, objectStoreSecretObject(args.jobNamespace, keys.accessKey, keys.secretKey), { ...childOpts, dependsOn: [jobNs] })]
+            : [];
+
         this.serviceAccount = sparkServiceAccount;
-        // Read through the release: users of the namespace wait until the operator serves it.
-        this.jobNamespace = pulumi.all([jobNs.metadata.name, this.release.status]).apply(([ns]) => ns);
+        // Read through the release (and the store's Secret): users of the namespace wait until it serves them.
+        const secretIds: pulumi.Output<string>[] = secret.map((s) => s.id);
+        this.jobNamespace = pulumi.all([jobNs.metadata.name, this.release.status, pulumi.all(secretIds)]).apply(([ns]) => ns);
         this.registerOutputs({ jobNamespace: this.jobNamespace, release: this.release.status });
     }
 }

@@ -3,7 +3,7 @@ import { instanceTypes, StackConfig } from "../config";
 import * as versions from "../versions";
 import { chartHeader, flannelValues, sparkOperatorValues, sparkServiceAccount } from "./helmValues";
 import { kubeadmConfig } from "./kubeadm";
-import { flannelNamespace, K8sObject, namespace, objectFileName } from "./manifests";
+import { flannelNamespace, K8sObject, namespace, objectFileName, objectStoreSecretObject } from "./manifests";
 import { NodeScriptName, nodeScript } from "./nodeScripts";
 import {
     historyManifests,
@@ -14,6 +14,7 @@ import {
     jobsDefaults,
     jupyterDefaults,
     jupyterManifests,
+    objectStoreSecretNamespaces,
     prepareNodeEnv,
     smokeManifest,
 } from "./platform";
@@ -26,13 +27,17 @@ export const placeholders = {
     controlPlanePublicIp: "<control-plane-public-ip>",
     controlPlanePrivateIp: "<control-plane-private-ip>",
     jupyterToken: "<generated-jupyter-token>",
+    objectStoreAccessKey: "<object-store-access-key>",
+    objectStoreSecretKey: "<object-store-secret-key>",
     joinCommand: "<kubeadm-join-command-made-for-this-worker>",
 } as const;
 
 /** Every generated artifact of a stack, by path relative to the render folder. */
 export function renderAll(cfg: StackConfig, stack: string): Record<string, string> {
     const files: Record<string, string> = {};
-    const eventLogUri = `s3a://${placeholders.bucket}/${cfg.eventLogPrefix}/`;
+    // A store of the user's names its bucket; an S3 bucket the program makes is named at deploy time.
+    const bucket = cfg.objectStore?.bucket ?? placeholders.bucket;
+    const eventLogUri = `s3a://${bucket}/${cfg.eventLogPrefix}/`;
     const workers = Array.from({ length: cfg.workerCount }, (_, i) => `worker-${i + 1}`);
 
     files["versions.json"] = JSON.stringify({ stack, ...versions, selected: { kubernetes: cfg.kubernetesVersion } }, null, 2) + "\n";
@@ -45,9 +50,10 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
     files["spark/jupyter.conf"] = jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace);
     files["spark/executor-sizing.json"] = JSON.stringify(executorSizing(instanceTypes[cfg.workerInstanceType], cfg.workerCount), null, 2) + "\n";
 
-    // What the nodes may do in the bucket (the integration tier runs Spark under exactly this).
-    files["aws/node-s3-policy.json"] = JSON.stringify(eventLogAccessPolicy(`arn:aws:s3:::${placeholders.bucket}`, [cfg.eventLogPrefix, cfg.dataPrefix]), null, 2) + "\n";
-    files["aws/lifecycle-rules.json"] = JSON.stringify(eventLogLifecycleRules(cfg.eventLogPrefix, cfg.eventLogRetentionDays), null, 2) + "\n";
+    // What the nodes may do in the bucket (the integration tier runs Spark under exactly this);
+    // a store of the user's has neither: its keys' rights and its retention are the user's.
+    if (!cfg.objectStore) files["aws/node-s3-policy.json"] = JSON.stringify(eventLogAccessPolicy(`arn:aws:s3:::${placeholders.bucket}`, [cfg.eventLogPrefix, cfg.dataPrefix]), null, 2) + "\n";
+    if (!cfg.objectStore) files["aws/lifecycle-rules.json"] = JSON.stringify(eventLogLifecycleRules(cfg.eventLogPrefix, cfg.eventLogRetentionDays), null, 2) + "\n";
 
     const kubeadm = kubeadmConfig({
         nodeName: "control-plane",
@@ -79,13 +85,20 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
         ...jupyterManifests(cfg, workers[0], {
             sparkDefaults: jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace),
             token: placeholders.jupyterToken,
-            dataUri: `s3a://${placeholders.bucket}/${cfg.dataPrefix}/`,
+            dataUri: `s3a://${bucket}/${cfg.dataPrefix}/`,
             historyServerUrl: historyServerUrl(cfg, placeholders.controlPlanePublicIp),
         }),
         smokeManifest(cfg, jobSparkConf(cfg, eventLogUri), sparkServiceAccount),
     ];
+    for (const ns of objectStoreSecretNamespaces(cfg)) {
+        objects.push(objectStoreSecretObject(ns, placeholders.objectStoreAccessKey, placeholders.objectStoreSecretKey));
+    }
+    const counts = new Map<string, number>();
+    for (const o of objects) counts.set(objectFileName(o), (counts.get(objectFileName(o)) ?? 0) + 1);
     for (const o of objects) {
-        const file = `k8s/${objectFileName(o)}`;
+        // Objects of one kind and name in several namespaces (the store's Secret) say which one.
+        const base = objectFileName(o);
+        const file = `k8s/${counts.get(base)! > 1 && o.metadata.namespace ? base.replace(/\.yaml$/, `.${o.metadata.namespace}.yaml`) : base}`;
         if (files[file]) throw new Error(`two rendered objects share ${file}`);
         files[file] = stringify(o, { aliasDuplicateObjects: false });
     }

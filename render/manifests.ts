@@ -1,6 +1,6 @@
 import type { Input } from "@pulumi/pulumi";
 import { spark, sparkOperator } from "../versions";
-import { s3aClasspath, s3aJarsDir, s3aJarsVolume, SparkConf } from "./sparkConf";
+import { objectStoreSecret, s3aClasspath, s3aJarsDir, s3aJarsVolume, SparkConf } from "./sparkConf";
 
 /** A Kubernetes object as plain data: what the program creates, and what the render writes. */
 export interface K8sObject {
@@ -52,8 +52,30 @@ export function flannelNamespace(): K8sObject {
     return namespace("kube-flannel", { "pod-security.kubernetes.io/enforce": "privileged" });
 }
 
+/** The store's keys in a container's environment, from objectStoreSecret in the pod's namespace. */
+function objectStoreEnv(withKeys: boolean | undefined): Record<string, unknown>[] {
+    if (!withKeys) return [];
+    return [objectStoreSecret.accessKeyKey, objectStoreSecret.secretKeyKey].map((key) => ({
+        name: key,
+        valueFrom: { secretKeyRef: { name: objectStoreSecret.name, key } },
+    }));
+}
+
+/** The Secret with an S3-compatible store's keys (see objectStoreSecret). */
+export function objectStoreSecretObject(namespace: string, accessKey: Value<string>, secretKey: Value<string>): K8sObject {
+    return {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: objectStoreSecret.name, namespace, labels: { "app.kubernetes.io/part-of": partOf } },
+        type: "Opaque",
+        stringData: { [objectStoreSecret.accessKeyKey]: accessKey, [objectStoreSecret.secretKeyKey]: secretKey },
+    };
+}
+
 export interface HistoryServerArgs {
     namespace: string;
+    /** Reads a store of the user's: its keys come from objectStoreSecret in `namespace`. */
+    objectStoreKeys?: boolean;
     /** spark-defaults.conf text (render/sparkConf.ts historyServerConf). */
     sparkDefaults: Value<string>;
     uiPort: number;
@@ -93,6 +115,7 @@ export function historyServerObjects(args: HistoryServerArgs): K8sObject[] {
                     { name: "SPARK_CONF_DIR", value: "/opt/spark/conf" },
                     { name: "SPARK_DIST_CLASSPATH", value: s3aClasspath },
                     { name: "SPARK_DAEMON_MEMORY", value: "1g" },
+                    ...objectStoreEnv(args.objectStoreKeys),
                 ],
                 ports: [{ name: "http", containerPort: args.uiPort }],
                 readinessProbe: probe(20, 3),
@@ -181,6 +204,8 @@ export function smokeApplication(args: SmokeApplicationArgs): K8sObject {
 
 export interface JupyterArgs {
     namespace: string;
+    /** The kernels (Spark drivers) read a store of the user's: keys from objectStoreSecret in `namespace`. */
+    objectStoreKeys?: boolean;
     /** spark-defaults.conf text (render/sparkConf.ts jupyterConf). */
     sparkDefaults: Value<string>;
     /** Startup script of the notebook container (scripts/pod/jupyter-start.sh). */
@@ -320,6 +345,7 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
                     { name: "SPARK_DIST_CLASSPATH", value: s3aClasspath },
                     { name: "SPARK_DATA_URI", value: args.dataUri },
                     { name: "HISTORY_SERVER_URL", value: args.historyServerUrl },
+                    ...objectStoreEnv(args.objectStoreKeys),
                 ],
                 ports: [
                     { name: "http", containerPort: jupyterPort },

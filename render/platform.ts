@@ -3,7 +3,7 @@ import * as path from "path";
 import { instanceTypes, StackConfig } from "../config";
 import { jarFileName, jarUrl, jupyter, s3aJars, spark } from "../versions";
 import { historyServerObjects, jupyterDriverHost, jupyterObjects, K8sObject, smokeApplication, Value } from "./manifests";
-import { executorSizing, historyServerConf, jobsConf, jupyterConf, s3aJarsDir, SparkConf, toSparkDefaults } from "./sparkConf";
+import { executorSizing, historyServerConf, jobsConf, jupyterConf, ObjectStoreAccess, s3aJarsDir, SparkConf, toSparkDefaults } from "./sparkConf";
 
 /** Folder on the first worker that holds JupyterLab's notebooks (made by scripts/prepare-node.sh). */
 export const jupyterDataDir = "/var/lib/spark-platform/jupyter";
@@ -18,16 +18,22 @@ export const jupyterBlockManagerPort = 29414;
 export const jupyterDriverMemory = "2g";
 export const smokeApplicationName = "spark-smoke-test";
 
+/** Region and, for a store of the user's, its endpoint: where Spark's S3A client goes. */
+export function s3Location(cfg: StackConfig): { region: string; objectStore?: ObjectStoreAccess } {
+    if (!cfg.objectStore) return { region: cfg.region };
+    return { region: cfg.objectStore.region, objectStore: { endpoint: cfg.objectStore.endpoint, pathStyle: cfg.objectStore.pathStyle } };
+}
+
 /** Settings of every SparkApplication (the smoke test's sparkConf, jobs.conf). */
 export function jobSparkConf(cfg: StackConfig, eventLogUri: string): SparkConf {
-    return jobsConf({ eventLogUri, region: cfg.region });
+    return jobsConf({ eventLogUri, ...s3Location(cfg) });
 }
 
 export function historyServerDefaults(cfg: StackConfig, eventLogUri: string): string {
     return toSparkDefaults(
         historyServerConf({
             eventLogUri,
-            region: cfg.region,
+            ...s3Location(cfg),
             retentionDays: cfg.eventLogRetentionDays,
             uiPort: historyUiPort,
             storePath: historyStorePath,
@@ -41,7 +47,7 @@ export function jupyterDefaults(cfg: StackConfig, eventLogUri: string, jobNamesp
     return toSparkDefaults(
         jupyterConf({
             eventLogUri,
-            region: cfg.region,
+            ...s3Location(cfg),
             namespace: jobNamespace,
             driverHost: jupyterDriverHost(jobNamespace),
             driverPort: jupyterDriverPort,
@@ -92,6 +98,7 @@ export function historyManifests(cfg: StackConfig, sparkDefaults: Value<string>)
         uiPort: historyUiPort,
         nodePort: cfg.historyServerNodePort,
         storePath: historyStorePath,
+        objectStoreKeys: cfg.objectStore !== undefined,
     });
 }
 
@@ -103,6 +110,7 @@ export function jupyterManifests(
 ): K8sObject[] {
     return jupyterObjects({
         namespace: cfg.jobNamespace,
+        objectStoreKeys: cfg.objectStore !== undefined,
         sparkDefaults: values.sparkDefaults,
         startScript: jupyterStartScript(),
         kernelStartup: kernelStartupFile(),
@@ -118,6 +126,11 @@ export function jupyterManifests(
         jupyterlabVersion: jupyter.jupyterlab,
         driverMemory: jupyterDriverMemory,
     });
+}
+
+/** Namespaces whose pods read a store of the user's: each gets the Secret with its keys. */
+export function objectStoreSecretNamespaces(cfg: StackConfig): string[] {
+    return cfg.objectStore ? [cfg.jobNamespace, historyNamespace] : [];
 }
 
 /** The smoke SparkApplication: Pi in Python with exactly the job settings. */

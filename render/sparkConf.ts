@@ -12,7 +12,29 @@ export interface EventLogArgs {
     /** `s3a://<bucket>/<prefix>/` */
     eventLogUri: string;
     region: string;
+    /** An S3-compatible store of the user's; absent: S3 through the node's instance profile. */
+    objectStore?: ObjectStoreAccess;
 }
+
+/** How Spark reaches an S3-compatible store (MinIO, Ceph, R2, ...) with keys from a Secret. */
+export interface ObjectStoreAccess {
+    /** `https://host[:port]` (or http://) */
+    endpoint: string;
+    pathStyle: boolean;
+}
+
+/**
+ * The Secret that holds the store's keys, in every namespace whose pods read the store. Its
+ * keys are the environment variables the AWS SDK reads, so a pod takes them as they are.
+ */
+export const objectStoreSecret = {
+    name: "spark-object-store",
+    accessKeyKey: "AWS_ACCESS_KEY_ID",
+    secretKeyKey: "AWS_SECRET_ACCESS_KEY",
+} as const;
+
+/** AWS SDK v2's provider of keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (Hadoop 3.4 takes v2 classes). */
+export const environmentCredentialsProvider = "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider";
 
 /** Event-log settings shared by jobs and notebooks; chosen by the History Server benchmark (bench/results.md). */
 export const eventLogSettings = {
@@ -31,13 +53,34 @@ export const eventLogSettings = {
     codec: "zstd",
 } as const;
 
-/** S3 access through the node's instance profile (IMDSv2, hop limit 2) and the S3A jars on the classpath. */
-export function s3aConf(region: string): SparkConf {
-    return {
+/**
+ * S3 access: through the node's instance profile (IMDSv2, hop limit 2), or, for a store of the
+ * user's, its endpoint and the keys the pod has in its environment (objectStoreSecret).
+ */
+export function s3aConf(region: string, store?: ObjectStoreAccess): SparkConf {
+    const conf: SparkConf = {
         "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider",
         "spark.hadoop.fs.s3a.endpoint.region": region,
         "spark.hadoop.fs.s3a.fast.upload": "true",
     };
+    if (store) {
+        conf["spark.hadoop.fs.s3a.aws.credentials.provider"] = environmentCredentialsProvider;
+        conf["spark.hadoop.fs.s3a.endpoint"] = store.endpoint;
+        conf["spark.hadoop.fs.s3a.path.style.access"] = String(store.pathStyle);
+    }
+    return conf;
+}
+
+/** Driver and/or executor pods of Spark's Kubernetes backend take the store's keys from its Secret. */
+function objectStoreKeysConf(store: ObjectStoreAccess | undefined, roles: ("driver" | "executor")[]): SparkConf {
+    const conf: SparkConf = {};
+    if (!store) return conf;
+    for (const role of roles) {
+        for (const key of [objectStoreSecret.accessKeyKey, objectStoreSecret.secretKeyKey]) {
+            conf[`spark.kubernetes.${role}.secretKeyRef.${key}`] = `${objectStoreSecret.name}:${key}`;
+        }
+    }
+    return conf;
 }
 
 function eventLogConf(args: EventLogArgs): SparkConf {
@@ -80,7 +123,8 @@ function s3aJarsConf(roles: ("driver" | "executor")[]): SparkConf {
 export function jobsConf(args: EventLogArgs): SparkConf {
     return {
         ...eventLogConf(args),
-        ...s3aConf(args.region),
+        ...s3aConf(args.region, args.objectStore),
+        ...objectStoreKeysConf(args.objectStore, ["driver", "executor"]),
         ...s3aJarsConf(["driver", "executor"]),
         // The operator resolves spark.jars.packages in its own pod, where ~/.ivy2 is read-only.
         "spark.jars.ivy": "/tmp/.ivy2",
@@ -121,7 +165,7 @@ export function historyServerConf(args: HistoryServerConfArgs): SparkConf {
         "spark.history.fs.cleaner.enabled": "true",
         "spark.history.fs.cleaner.maxAge": `${args.retentionDays}d`,
         "spark.history.fs.cleaner.interval": "1d",
-        ...s3aConf(args.region),
+        ...s3aConf(args.region, args.objectStore),
     };
 }
 
@@ -182,7 +226,9 @@ export function jupyterConf(args: JupyterConfArgs): SparkConf {
         "spark.pyspark.python": "python3",
         "spark.pyspark.driver.python": "python3",
         ...eventLogConf(args),
-        ...s3aConf(args.region),
+        ...s3aConf(args.region, args.objectStore),
+        // The driver is the notebook pod, which has the keys in its environment already.
+        ...objectStoreKeysConf(args.objectStore, ["executor"]),
         ...s3aJarsConf(["executor"]),
         "spark.kubernetes.executor.deleteOnTermination": "true",
     };

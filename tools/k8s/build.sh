@@ -8,6 +8,9 @@
 # (k8s.io/api, k8s.io/client-go, ...) with local paths. A wrapper module requires it and
 # replaces each staging module with its published v0.<minor>.<patch> instead. The version
 # variables are set as the release build sets them: kubeadm and the kubelet check them.
+# The Go toolchain is the release's own (its .go-version, fetched by GOTOOLCHAIN from the module
+# proxy): a newer Go changes behaviour the release was tested with (Go 1.26's net/url rejects the
+# URLs kubeadm's HTTPProxyCIDR preflight check builds, failing every `kubeadm init`).
 # Prints the bin directory on stdout.
 set -euo pipefail
 
@@ -18,7 +21,14 @@ shift
 staging_version="v0.${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
 
 CACHE="${SPARKPLAT_CACHE:-$HOME/.cache/sparkplat}"
-out="$CACHE/k8s/$version/bin"
+work="$CACHE/k8s/$version/module"
+mkdir -p "$work"
+moddir="$(cd "$work" && go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+[[ -d "$moddir" ]] || { echo "build.sh: k8s.io/kubernetes@$version did not download" >&2; exit 1; }
+go_version="$(cat "$moddir/.go-version")"
+[[ "$go_version" =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]] || { echo "build.sh: $moddir/.go-version holds '$go_version', not a Go version" >&2; exit 1; }
+export GOTOOLCHAIN="go$go_version"
+out="$CACHE/k8s/$version/go$go_version/bin"
 mkdir -p "$out"
 
 declare -A cmd_path=(
@@ -33,8 +43,6 @@ for b in "$@"; do
 done
 if ((${#todo[@]} == 0)); then echo "$out"; exit 0; fi
 
-work="$CACHE/k8s/$version/module"
-mkdir -p "$work"
 # A staging module the proxy refuses at this patch can be pinned lower:
 # SPARKPLAT_K8S_STAGING_PIN="k8s.io/endpointslice=v0.32.12 ...".
 declare -A STAGING_PIN=()
@@ -43,8 +51,6 @@ if [[ ! -f "$work/.ready" ]]; then
   (
     cd "$work"
     printf 'module sparkplat.local/k8s-build\n\ngo 1.24\n' >go.mod
-    moddir="$(go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
-    [[ -d "$moddir" ]] || { echo "build.sh: k8s.io/kubernetes@$version did not download" >&2; exit 1; }
     go mod edit -require "k8s.io/kubernetes@$version"
     # Every staging module the release replaces with ./staging/..., at its published version.
     while read -r mod; do
