@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
-import { jobSparkConf, smokeApplicationName, smokeManifest } from "../render/platform";
+import { jobSparkConf, smokeCheckEnv, smokeManifest } from "../render/platform";
 import { createObject } from "./k8sObjects";
 import { HistoryServer } from "./historyServer";
 import { KubeadmCluster } from "./kubeadmCluster";
@@ -28,9 +28,6 @@ export interface SmokeTestResult {
     historyUrl: string;
 }
 
-/** How long the smoke job and its listing in the History Server may take. */
-const smokeTimeoutSeconds = 900;
-
 /**
  * The platform checks itself: a SparkApplication (Pi in Python, from the image's examples)
  * runs through the operator with event logs to S3; `pulumi up` then waits until it completed
@@ -53,12 +50,9 @@ export class SmokeTest extends pulumi.ComponentResource {
         });
 
         const check = args.cluster.run(`${name}-check`, args.controlPlane, "smoke-check", {
+            ...smokeCheckEnv(cfg),
+            // Read through the operator: the check starts once the job namespace is served.
             NAMESPACE: args.operator.jobNamespace,
-            APP_NAME: smokeApplicationName,
-            HISTORY_URL: `http://127.0.0.1:${args.historyServer.nodePort}`,
-            HISTORY_NAMESPACE: args.historyServer.namespace,
-            HISTORY_SELECTOR: args.historyServer.selector,
-            TIMEOUT_SECONDS: String(smokeTimeoutSeconds),
         // The uid changes whenever the application is created again (`pulumi up --replace`).
         }, { triggers: [(app as k8s.apiextensions.CustomResource).metadata.apply((m) => m?.uid ?? "")], dependsOn: [app], parent: this });
 

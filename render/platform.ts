@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { instanceTypes, StackConfig } from "../config";
 import { jarFileName, jarUrl, jupyter, s3aJars, spark } from "../versions";
-import { historyServerObjects, jupyterDriverHost, jupyterObjects, K8sObject, smokeApplication, Value } from "./manifests";
+import { historyServerName, historyServerObjects, jupyterDriverHost, jupyterObjects, K8sObject, smokeApplication, Value } from "./manifests";
 import { executorSizing, historyServerConf, jobsConf, jupyterConf, ObjectStoreAccess, s3aJarsDir, SparkConf, toSparkDefaults } from "./sparkConf";
 
 /** Folder on the first worker that holds JupyterLab's notebooks (made by scripts/prepare-node.sh). */
@@ -131,6 +131,21 @@ export function jupyterManifests(
 /** Namespaces whose pods read a store of the user's: each gets the Secret with its keys. */
 export function objectStoreSecretNamespaces(cfg: StackConfig): string[] {
     return cfg.objectStore ? [cfg.jobNamespace, historyNamespace] : [];
+}
+
+/** How long the smoke job and its listing in the History Server may take. */
+export const smokeTimeoutSeconds = 900;
+
+/** Environment of scripts/smoke-check.sh, run on the control plane (the History Server on its NodePort there). */
+export function smokeCheckEnv(cfg: StackConfig): Record<string, string> {
+    return {
+        NAMESPACE: cfg.jobNamespace,
+        APP_NAME: smokeApplicationName,
+        HISTORY_URL: `http://127.0.0.1:${cfg.historyServerNodePort}`,
+        HISTORY_NAMESPACE: historyNamespace,
+        HISTORY_SELECTOR: `app.kubernetes.io/name=${historyServerName}`,
+        TIMEOUT_SECONDS: String(smokeTimeoutSeconds),
+    };
 }
 
 /** The smoke SparkApplication: Pi in Python with exactly the job settings. */

@@ -10,7 +10,8 @@
 #   bash tools/cluster/cluster.sh exec STATE_DIR NODE CMD...   a command inside a node
 #
 # Env: SPARKPLAT_K8S_BIN (the Kubernetes bin dir), SPARKPLAT_HELM (helm binary), FLANNEL_CHART
-# (chart folder), SPARKPLAT_IMAGES (images.txt files, space separated: "NAME TARBALL" lines),
+# (chart folder), SPARKPLAT_IMAGES (a file listing image tarballs, one per line, each named as
+# the manifests use it),
 # READY_TIMEOUT_SECONDS (each wait; default 300).
 # Needs root, and tools/cluster/prepare.ts run on STATE_DIR first.
 set -euo pipefail
@@ -152,14 +153,11 @@ cgroups_down() {
 }
 
 import_images() {
-  local node="$1" list name tar
-  for list in $SPARKPLAT_IMAGES; do
-    while read -r name tar; do
-      [[ -n "$name" ]] || continue
-      in_node "$node" ctr -n k8s.io images import --no-unpack=false "$tar" >/dev/null ||
-        die "importing $name ($tar) into $node failed"
-    done <"$list"
-  done
+  local node="$1" tar
+  while read -r tar; do
+    [[ -n "$tar" ]] || continue
+    in_node "$node" ctr -n k8s.io images import "$tar" >/dev/null || die "importing $tar into $node failed"
+  done <"$SPARKPLAT_IMAGES"
   log "node $node: images imported"
 }
 

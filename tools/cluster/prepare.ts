@@ -8,7 +8,7 @@
  *   STATE/nodes/<node>/env      settings of tools/cluster/node.sh; STATE/containerd.toml, STATE/hosts
  *   STATE/cluster.env           shell variables for cluster.sh
  *
- * Usage: ts-node tools/cluster/prepare.ts STATE_DIR   (env: SPARKPLAT_BUCKET, SPARKPLAT_PATH_DIRS)
+ * Usage: ts-node tools/cluster/prepare.ts STATE_DIR   (env: SPARKPLAT_PATH_DIRS)
  */
 import { randomBytes } from "crypto";
 import * as fs from "fs";
@@ -16,7 +16,10 @@ import * as path from "path";
 import { parseAllDocuments, parse, stringify } from "yaml";
 import { placeholders, renderAll } from "../../render/all";
 import { nodeScript } from "../../render/nodeScripts";
+import { jupyterDataDir, smokeCheckEnv } from "../../render/platform";
+import { s3aJarsDir } from "../../render/sparkConf";
 import { readStackConfig } from "../../render/stackFile";
+import { spark } from "../../versions";
 
 const root = path.join(__dirname, "..", "..");
 export const overridesFile = path.join(root, "test", "cluster", "overrides.yaml");
@@ -28,7 +31,7 @@ interface ClusterNode {
 }
 
 export interface Overrides {
-    network: { bridge: string; hostAddress: string; prefixLength: number; nodes: ClusterNode[] };
+    network: { bridge: string; hostAddress: string; prefixLength: number; wheelsPort: number; nodes: ClusterNode[] };
     kubeadm: Record<string, Record<string, unknown>>;
     kubeletExtraArgs: string;
     ignorePreflightErrors: string[];
@@ -89,7 +92,12 @@ export function prepare(state: string, env: NodeJS.ProcessEnv = process.env): vo
     if (!controlPlane || workers.length !== cfg.workerCount) {
         throw new Error(`overrides.yaml lists ${workers.length} workers; ${path.basename(stackFile)} has workerCount ${cfg.workerCount}`);
     }
-    const bucket = env.SPARKPLAT_BUCKET ?? "spark-platform-cluster-test";
+    const store = cfg.objectStore;
+    const s3 = store ? new URL(store.endpoint) : undefined;
+    if (!store || !s3 || s3.hostname !== o.network.hostAddress) {
+        throw new Error(`${path.basename(stackFile)} must set objectStoreEndpoint to the test's S3 server on ${o.network.hostAddress} (overrides.yaml network.hostAddress)`);
+    }
+    const bucket = store.bucket;
     const token = randomBytes(24).toString("hex");
     const values = {
         bucket,
@@ -111,6 +119,8 @@ export function prepare(state: string, env: NodeJS.ProcessEnv = process.env): vo
     fs.writeFileSync(path.join(state, "init-control-plane.sh"), nodeScript("init-control-plane", { KUBEADM_CONFIG: kubeadm, KUBECONFIG_OWNER: "root" }), {
         mode: 0o700,
     });
+    // The self-check as the program runs it on the control plane.
+    fs.writeFileSync(path.join(state, "smoke-check.sh"), nodeScript("smoke-check", smokeCheckEnv(cfg)), { mode: 0o700 });
     fs.writeFileSync(path.join(state, "containerd.toml"), o.containerd);
     const hosts = ["127.0.0.1 localhost", ...o.network.nodes.map((n) => `${n.address} ${n.name}`)].join("\n") + "\n";
     fs.writeFileSync(path.join(state, "hosts"), hosts);
@@ -137,6 +147,13 @@ export function prepare(state: string, env: NodeJS.ProcessEnv = process.env): vo
             shellVar("POD_CIDR", cfg.podCidr) +
             shellVar("JOB_NAMESPACE", cfg.jobNamespace) +
             shellVar("BUCKET", bucket) +
+            shellVar("S3_PORT", s3.port || "80") +
+            shellVar("EVENT_LOG_PREFIX", cfg.eventLogPrefix) +
+            shellVar("WHEELS_PORT", String(o.network.wheelsPort)) +
+            shellVar("S3A_JARS_DIR", s3aJarsDir) +
+            shellVar("JUPYTER_DATA_DIR", jupyterDataDir) +
+            shellVar("NOTEBOOK_NODE", workers[0].name) +
+            shellVar("SPARK_UID", String(spark.uid)) +
             shellVar("HISTORY_NODE_PORT", String(cfg.historyServerNodePort)) +
             shellVar("JUPYTER_NODE_PORT", String(cfg.jupyterNodePort)),
     );

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The real cluster tier (npm run test:cluster): the platform's own objects on a real Kubernetes
+# cluster made here (tools/cluster/local.sh: kubeadm init and joins, Flannel, CoreDNS, the
+# spark-operator chart through helm, every rendered object applied unchanged), then:
+#   1. scripts/smoke-check.sh as the program runs it on the control plane: the operator submits the
+#      smoke SparkApplication through its webhook, driver and executors run as pods, event logs
+#      land in S3 and the History Server pod lists the application as completed;
+#   2. the JupyterLab pod Ready through its own probes, never restarted;
+#   3. the shipped notebook, top to bottom, in a kernel of that pod's server (the kernel is the
+#      driver, in client mode), with executor pods that connect back through the headless Service;
+#      its Parquet output in S3, and the History Server listing the notebook's application;
+#   4. pods reach nothing outside the machine.
+# Every wait is bounded; a failure prints the step, the pods' events and log tails. Everything is
+# removed at the end (tools/cluster/local.sh down). Prints a timing table.
+#
+# Env: SPARKPLAT_CACHE; SPARKPLAT_CLUSTER_KEEP=1 keeps the cluster for a look (remove it with
+# `bash tools/cluster/local.sh down STATE_DIR`). Needs root.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STATE="$(mktemp -d "${TMPDIR:-/tmp}/sparkplat-cluster.XXXXXX")"
+TIMINGS="$(mktemp "${TMPDIR:-/tmp}/sparkplat-cluster-timings.XXXXXX")"
+T0=$SECONDS
+STEP=""
+
+log() { printf '[cluster-tier %4ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
+mark() { printf '%s %d\n' "$1" "$2" >>"$TIMINGS"; }
+
+kube() { KUBECONFIG="$STATE/admin.conf" "$K8S_BIN/kubectl" --request-timeout=20s "$@"; }
+
+# What a failing step needs to be understood: every pod, recent events, and the log tails of
+# pods that are not Running and Ready.
+diagnose() {
+  [[ -f "$STATE/admin.conf" && -n "${K8S_BIN:-}" ]] || return 0
+  log "pods:"
+  kube get pods -A -o wide >&2 || true
+  log "recent events:"
+  kube get events -A --sort-by=.lastTimestamp 2>/dev/null | tail -n 40 >&2 || true
+  local ns pod
+  while read -r ns pod; do
+    log "last 30 log lines of $ns/$pod:"
+    kube logs -n "$ns" "$pod" --all-containers --tail=30 >&2 2>&1 || true
+  done < <(kube get pods -A --no-headers 2>/dev/null | awk '$3 !~ /^([0-9]+)\/\1$/ || $4 != "Running" {print $1, $2}' | head -n 10)
+}
+
+# shellcheck disable=SC2317,SC2329  # the EXIT trap
+finish() {
+  local rc=$? t
+  if ((rc != 0)); then
+    log "FAILED at step: ${STEP:-setup} (exit $rc)"
+    diagnose
+  fi
+  # The platform's own steps (build, cluster, operator, ...), from local.sh, come first.
+  if [[ -f "$STATE/timings" ]]; then cat "$STATE/timings" "$TIMINGS" >"$TIMINGS.all"; mv "$TIMINGS.all" "$TIMINGS"; fi
+  if [[ "${SPARKPLAT_CLUSTER_KEEP:-0}" == 1 ]]; then
+    log "kept: $STATE (remove with: bash tools/cluster/local.sh down $STATE)"
+  else
+    t=$SECONDS
+    bash "$ROOT/tools/cluster/local.sh" down "$STATE" >&2 || { log "teardown failed"; rc=1; }
+    mark teardown "$((SECONDS - t))"
+  fi
+  printf '\n%-30s %8s\n' "step" "seconds"
+  awk '{ printf "%-30s %8d\n", $1, $2 }' "$TIMINGS"
+  printf '%-30s %8d\n' total "$((SECONDS - T0))"
+  rm -f "$TIMINGS"
+  exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+STEP=platform_up
+bash "$ROOT/tools/cluster/local.sh" up "$STATE"
+# shellcheck source=/dev/null
+source "$STATE/platform.env"
+# shellcheck source=/dev/null
+source "$STATE/cluster.env"
+
+STEP=smoke_check
+t=$SECONDS
+bash "$ROOT/tools/cluster/cluster.sh" exec "$STATE" control-plane env NODE_ROOT= bash "$STATE/smoke-check.sh" >"$STATE/smoke.json"
+log "smoke check: $(cat "$STATE/smoke.json")"
+# The application's own times: created (submitted to the webhook), finished (operator), listed (now).
+read -r created finished < <(kube -n "$JOB_NAMESPACE" get sparkapplication spark-smoke-test \
+  -o jsonpath='{.metadata.creationTimestamp} {.status.terminationTime}')
+mark smoke_submitted_to_completed "$(($(date -d "$finished" +%s) - $(date -d "$created" +%s)))"
+mark smoke_completed_to_listed "$(($(date +%s) - $(date -d "$finished" +%s)))"
+mark smoke_check "$((SECONDS - t))"
+
+STEP=jupyterlab_ready
+kube -n "$JOB_NAMESPACE" wait --for=condition=Ready pod -l app.kubernetes.io/name=jupyter --timeout=600s >/dev/null
+restarts="$(kube -n "$JOB_NAMESPACE" get pod -l app.kubernetes.io/name=jupyter -o jsonpath='{.items[0].status.containerStatuses[0].restartCount}')"
+[[ "$restarts" == 0 ]] || { log "the JupyterLab container restarted $restarts times"; exit 1; }
+log "JupyterLab pod Ready through its probes, no restart"
+
+STEP=notebook
+t=$SECONDS
+"$VENV_PY" "$ROOT/test/cluster/notebook.py" "$JUPYTER_URL" "$(cat "$STATE/jupyter-token")" getting-started.ipynb 900 | tee "$STATE/notebook.out" >&2
+mark notebook "$((SECONDS - t))"
+"$VENV_PY" "$ROOT/test/cluster/check_notebook.py" "$STATE" >&2
+
+STEP=egress_blocked
+"$VENV_PY" "$ROOT/test/cluster/check_egress.py" "$STATE" >&2
+
+STEP=finished
+log "all checks passed"
