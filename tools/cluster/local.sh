@@ -53,6 +53,11 @@ down() {
   log "removed $state"
 }
 
+# module_dir MODULE VERSION: the module's folder in the Go module cache, downloaded if missing.
+module_dir() {
+  (cd "$state" && go mod download -json "$1@$2" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+}
+
 versions() { (cd "$ROOT" && node -e 'require("ts-node").register({ transpileOnly: true }); const v = require("./versions"); console.log(eval(process.argv[1]))' "$1"); }
 
 builds() {
@@ -60,9 +65,10 @@ builds() {
   release="$(versions v.testedKubernetesRelease)"
   K8S_BIN="$(bash "$ROOT/tools/k8s/build.sh" "$release" kubelet kubeadm kubectl kube-proxy kube-apiserver kube-controller-manager kube-scheduler)"
   local extras
-  mapfile -t extras < <(KUBEADM="$K8S_BIN/kubeadm" bash "$ROOT/tools/k8s/build-extras.sh" helm flanneld)
+  mapfile -t extras < <(KUBEADM="$K8S_BIN/kubeadm" bash "$ROOT/tools/k8s/build-extras.sh" helm)
   HELM="${extras[0]}/helm"
-  FLANNEL_CHART="$(dirname "${extras[1]}")/chart"
+  FLANNEL_CHART="$(module_dir github.com/flannel-io/flannel "$(versions v.flannel.version)")/chart/kube-flannel"
+  OPERATOR_CHART="$(module_dir github.com/kubeflow/spark-operator/v2 "v$(versions v.sparkOperator.version)")/charts/spark-operator-chart"
   timed build_kubernetes
   mkdir -p "$state/images"
   bash "$ROOT/tools/images/system.sh" "$K8S_BIN" "$state/images" >/dev/null
@@ -97,11 +103,9 @@ bake_nodes() {
 admin() { KUBECONFIG="$state/admin.conf" "$K8S_BIN/kubectl" --request-timeout=20s "$@"; }
 
 platform() {
-  local render="$state/render" operator_chart
-  operator_chart="$(go env GOMODCACHE)/github.com/kubeflow/spark-operator/v2@v$(versions v.sparkOperator.version)/charts/spark-operator-chart"
-  [[ -f "$operator_chart/Chart.yaml" ]] || (cd "$state" && GOFLAGS=-mod=mod go mod download "github.com/kubeflow/spark-operator/v2@v$(versions v.sparkOperator.version)")
+  local render="$state/render"
   admin apply -f "$render/k8s/namespace-spark-jobs.yaml" -f "$render/k8s/namespace-spark-operator.yaml" -f "$render/k8s/namespace-spark-history.yaml" >/dev/null
-  KUBECONFIG="$state/admin.conf" "$HELM" install spark-operator "$operator_chart" --namespace spark-operator \
+  KUBECONFIG="$state/admin.conf" "$HELM" install spark-operator "$OPERATOR_CHART" --namespace spark-operator \
     --values "$render/helm/spark-operator.values.yaml" --wait --timeout "${READY_TIMEOUT_SECONDS}s" >/dev/null ||
     die "the spark-operator release did not become ready: $(admin -n spark-operator get pods -o wide 2>&1; admin -n spark-operator get events --sort-by=.lastTimestamp 2>&1 | tail -n 20)"
   timed operator_ready

@@ -64,9 +64,15 @@ export function deepMerge(base: unknown, over: unknown): unknown {
 export function overrideKubeadmConfig(rendered: string, o: Overrides): string {
     const docs = parseAllDocuments(rendered).map((d) => d.toJS() as Obj);
     const kinds = new Set(docs.map((d) => d.kind as string));
-    const unknown = Object.keys(o.kubeadm).filter((k) => !kinds.has(k));
-    if (unknown.length) throw new Error(`overrides.yaml: kubeadm kinds not in the rendered configuration: ${unknown.join(", ")}`);
-    const merged = docs.map((d) => deepMerge(d, o.kubeadm[d.kind as string] ?? {}) as Obj);
+    // A kind the render lacks is added as a document of its own, so it must name its apiVersion.
+    const added = Object.entries(o.kubeadm).filter(([k]) => !kinds.has(k));
+    for (const [k, v] of added) {
+        if (typeof v.apiVersion !== "string") throw new Error(`overrides.yaml: kubeadm.${k} is not in the rendered configuration, so it needs an apiVersion`);
+    }
+    const merged = [
+        ...docs.map((d) => deepMerge(d, o.kubeadm[d.kind as string] ?? {}) as Obj),
+        ...added.map(([kind, v]) => ({ apiVersion: v.apiVersion, kind, ...v })),
+    ];
     if (o.ignorePreflightErrors.length) {
         const init = merged.find((d) => d.kind === "InitConfiguration") as Obj;
         (init.nodeRegistration as Obj).ignorePreflightErrors = o.ignorePreflightErrors;
