@@ -43,6 +43,45 @@ diagnose() {
   done < <(kube get pods -A --no-headers 2>/dev/null | awk '$3 !~ /^([0-9]+)\/\1$/ || $4 != "Running" {print $1, $2}' | head -n 10)
 }
 
+# What the run made, read before teardown; check_teardown then finds none of it.
+LEFT_PIDS=()
+snapshot_for_teardown_check() {
+  local f
+  for f in "$STATE"/nodes/*/pid "$STATE"/nodes/*/pid.unshare "$STATE/moto.pid" "$STATE/wheels.pid"; do
+    [[ -f "$f" ]] && LEFT_PIDS+=("$(cat "$f")")
+  done
+  cp "$STATE/sysctls" "$TIMINGS.sysctls" 2>/dev/null || true
+  cp "$STATE/cluster.env" "$TIMINGS.env" 2>/dev/null || true
+}
+check_teardown() {
+  local problems=() pid line node
+  for pid in "${LEFT_PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then problems+=("process $pid still runs"); fi
+  done
+  if [[ -f "$TIMINGS.env" ]]; then
+    # shellcheck source=/dev/null
+    source "$TIMINGS.env"
+    if ip link show "$BRIDGE" >/dev/null 2>&1; then problems+=("bridge $BRIDGE is still there"); fi
+    if iptables -w -S FORWARD | grep -q sparkplat-cluster; then problems+=("iptables FORWARD still has the tier's rules"); fi
+    for node in $NODE_NAMES; do
+      if ip netns list | grep -q "^sparkplat-$node\b"; then problems+=("network namespace sparkplat-$node is still there"); fi
+      if compgen -G "/sys/fs/cgroup/*/sparkplat-$node" >/dev/null; then problems+=("cgroups of $node are still there"); fi
+    done
+  fi
+  if grep -q "$STATE" /proc/mounts; then problems+=("mounts under $STATE remain"); fi
+  if [[ -f "$TIMINGS.sysctls" ]]; then
+    while IFS= read -r line; do
+      [[ "$(sysctl -n "${line%%=*}")" == "${line#*=}" ]] || problems+=("sysctl ${line%%=*} is $(sysctl -n "${line%%=*}"), was ${line#*=}")
+    done <"$TIMINGS.sysctls"
+  fi
+  rm -f "$TIMINGS.sysctls" "$TIMINGS.env"
+  if ((${#problems[@]})); then
+    log "teardown left: ${problems[*]}"
+    return 1
+  fi
+  log "teardown left nothing behind (processes, namespaces, bridge, iptables rules, cgroups, mounts, sysctls)"
+}
+
 # shellcheck disable=SC2317,SC2329  # the EXIT trap
 finish() {
   local rc=$? t
@@ -56,8 +95,10 @@ finish() {
     log "kept: $STATE (remove with: bash tools/cluster/local.sh down $STATE)"
   else
     t=$SECONDS
+    snapshot_for_teardown_check
     bash "$ROOT/tools/cluster/local.sh" down "$STATE" >&2 || { log "teardown failed"; rc=1; }
     mark teardown "$((SECONDS - t))"
+    check_teardown || rc=1
   fi
   printf '\n%-30s %8s\n' "step" "seconds"
   awk '{ printf "%-30s %8d\n", $1, $2 }' "$TIMINGS"
@@ -75,6 +116,7 @@ bash "$ROOT/tools/cluster/local.sh" up "$STATE"
 source "$STATE/platform.env"
 # shellcheck source=/dev/null
 source "$STATE/cluster.env"
+export SPARKPLAT_K8S_BIN="$K8S_BIN"
 
 STEP=smoke_check
 t=$SECONDS
