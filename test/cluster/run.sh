@@ -40,7 +40,7 @@ diagnose() {
   while read -r ns pod; do
     log "last 30 log lines of $ns/$pod:"
     kube logs -n "$ns" "$pod" --all-containers --tail=30 >&2 2>&1 || true
-  done < <(kube get pods -A --no-headers 2>/dev/null | awk '$3 !~ /^([0-9]+)\/\1$/ || $4 != "Running" {print $1, $2}' | head -n 10)
+  done < <(kube get pods -A --no-headers 2>/dev/null | awk '{ split($3, r, "/") } r[1] != r[2] || ($4 != "Running" && $4 != "Completed") {print $1, $2}' | head -n 10)
 }
 
 # What the run made, read before teardown; check_teardown then finds none of it.
@@ -123,8 +123,10 @@ t=$SECONDS
 bash "$ROOT/tools/cluster/cluster.sh" exec "$STATE" control-plane env NODE_ROOT= bash "$STATE/smoke-check.sh" >"$STATE/smoke.json"
 log "smoke check: $(cat "$STATE/smoke.json")"
 # The application's own times: created (submitted to the webhook), finished (operator), listed (now).
-read -r created finished < <(kube -n "$JOB_NAMESPACE" get sparkapplication spark-smoke-test \
-  -o jsonpath='{.metadata.creationTimestamp} {.status.terminationTime}')
+times="$(kube -n "$JOB_NAMESPACE" get sparkapplication spark-smoke-test -o jsonpath='{.metadata.creationTimestamp} {.status.terminationTime}')"
+created="${times%% *}"
+finished="${times#* }"
+[[ -n "$created" && -n "$finished" && "$finished" != "$times" ]] || { log "the SparkApplication has no creation or termination time: '$times'"; exit 1; }
 mark smoke_submitted_to_completed "$(($(date -d "$finished" +%s) - $(date -d "$created" +%s)))"
 mark smoke_completed_to_listed "$(($(date +%s) - $(date -d "$finished" +%s)))"
 mark smoke_check "$((SECONDS - t))"
