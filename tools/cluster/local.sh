@@ -6,7 +6,7 @@
 #   bash tools/cluster/local.sh up [STATE_DIR]     (npm run cluster:up)
 #   bash tools/cluster/local.sh down [STATE_DIR]   (npm run cluster:down)
 #
-# STATE_DIR defaults to $SPARKPLAT_CACHE/cluster. `up` prints the kubeconfig path and the History
+# STATE_DIR defaults to /var/tmp/sparkplat-cluster. `up` prints the kubeconfig path and the History
 # Server and JupyterLab addresses, and writes STATE_DIR/timings (step seconds) and
 # STATE_DIR/platform.env (addresses, moto keys) for the test tier. Needs root.
 # Env: SPARKPLAT_CACHE (default ~/.cache/sparkplat), READY_TIMEOUT_SECONDS (default 300).
@@ -17,7 +17,8 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="${SPARKPLAT_CACHE:-$HOME/.cache/sparkplat}"
 export SPARKPLAT_CACHE="$CACHE"
 cmd="${1:?usage: local.sh up|down [STATE_DIR]}"
-state="$(realpath -m "${2:-$CACHE/cluster}")"
+# Not under /etc, /var/lib, /var/log, /opt, /root or /home: the nodes lay overlays on those.
+state="$(realpath -m "${2:-/var/tmp/sparkplat-cluster}")"
 export READY_TIMEOUT_SECONDS="${READY_TIMEOUT_SECONDS:-300}"
 T0=$SECONDS
 STEP_T=$SECONDS

@@ -25,6 +25,11 @@ log() { printf '[%s %(%H:%M:%S)T] %s\n' "$node" -1 "$*" >&2; }
 
 # --- file systems --------------------------------------------------------------------------
 for d in etc var/lib var/log opt root home; do
+  case "$node_dir/" in
+    "/$d/"*) log "the node's folder $node_dir is under /$d, which the node overlays; choose a state folder elsewhere (e.g. under /var/tmp)"; exit 1 ;;
+  esac
+done
+for d in etc var/lib var/log opt root home; do
   mkdir -p "$node_dir/upper/$d" "$node_dir/work/$d"
   mount -t overlay "sparkplat-$d" -o "lowerdir=/$d,upperdir=$node_dir/upper/$d,workdir=$node_dir/work/$d" "/$d"
 done
