@@ -3,7 +3,7 @@ import { ConfigError, networkOf, parseCidr, RawConfig, validateConfig } from "..
 
 const valid: RawConfig = { region: "ap-northeast-2", allowedCidrs: ["203.0.113.10/32"] };
 
-function problemsOf(raw: RawConfig): string[] {
+export function problemsOf(raw: RawConfig): string[] {
     try {
         validateConfig(raw);
     } catch (e) {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
-import { ConfigError, RawConfig, validateConfig } from "../config";
+import { RawConfig, validateConfig } from "../config";
+import { problemsOf } from "./config.test";
 import { placeholders, renderAll } from "../render/all";
 import { parseSparkDefaults } from "./render.test";
 import { baseConfig, isSecretInput, runProgram, valueOf } from "./support/program";
@@ -12,16 +13,6 @@ const store: RawConfig = {
     objectStoreAccessKey: "<secret>",
     objectStoreSecretKey: "<secret>",
 };
-
-function problemsOf(raw: RawConfig): string[] {
-    try {
-        validateConfig(raw);
-    } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-    }
-    return [];
-}
 
 describe("a store of the user's (objectStore* settings)", function () {
     this.timeout(120000);
