@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from state import read_state
+
 PROBE = r"""
 import socket, sys
 results = []
@@ -38,9 +40,8 @@ print(" ".join(results))
 
 
 def main(state: Path) -> None:
-    env = dict(line.split("=", 1) for line in (state / "platform.env").read_text().splitlines() if "=" in line)
-    jobs = dict(line.split("=", 1) for line in (state / "cluster.env").read_text().splitlines() if "=" in line)["JOB_NAMESPACE"].strip("'")
-    out = subprocess.run([f"{env['K8S_BIN']}/kubectl", "--kubeconfig", env["KUBECONFIG"], "-n", jobs, "exec", "deploy/jupyter", "--",
+    env = read_state(state)
+    out = subprocess.run([f"{env['K8S_BIN']}/kubectl", "--kubeconfig", env["KUBECONFIG"], "-n", env["JOB_NAMESPACE"], "exec", "deploy/jupyter", "--",
                           "python3", "-c", PROBE], capture_output=True, text=True, timeout=120)
     got = out.stdout.split()
     want = ["cluster-dns:ok", "1.1.1.1:blocked", "8.8.8.8:blocked", "pypi.org:unresolved"]

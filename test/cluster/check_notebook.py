@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import time
 import urllib.request
@@ -17,14 +16,7 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
-
-def env_file(path: Path) -> dict[str, str]:
-    out = {}
-    for line in path.read_text().splitlines():
-        if "=" in line and not line.startswith("#"):
-            k, v = line.split("=", 1)
-            out[k] = v.strip("'")
-    return out
+from state import read_state
 
 
 def fail(msg: str) -> None:
@@ -32,7 +24,7 @@ def fail(msg: str) -> None:
 
 
 def main(state: Path) -> None:
-    env = {**env_file(state / "cluster.env"), **env_file(state / "platform.env")}
+    env = read_state(state)
     out = (state / "notebook.out").read_text()
     workers = len(env["NODE_NAMES"].split()) - 1
 

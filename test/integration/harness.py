@@ -422,6 +422,32 @@ def node_policy_for(rendered_policy: str, bucket_pattern: str) -> str:
     return rendered_policy.replace(BUCKET_PLACEHOLDER, bucket_pattern)
 
 
+#: The test's own setup identity: every S3 action on everything.
+ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+
+
+def moto_users(endpoint: str, name_prefix: str, policies: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """On a moto server that does not check requests yet: one IAM user per entry of `policies`
+    (named <name_prefix>-<user>, holding that policy), then authentication and IAM policies turned
+    on. Returns each user's (access key, secret key)."""
+    import boto3
+
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
+    keys = {}
+    for user, policy in policies.items():
+        name = f"{name_prefix}-{user}"
+        iam.create_user(UserName=name)
+        iam.put_user_policy(UserName=name, PolicyName="s3", PolicyDocument=policy)
+        k = iam.create_access_key(UserName=name)["AccessKey"]
+        keys[user] = (k["AccessKeyId"], k["SecretAccessKey"])
+    req = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST",
+                                 headers={"Content-Type": "text/plain"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 200, "moto refused to enforce authentication"
+    return keys
+
+
 def start_moto(procs: Procs, python: str, node_policy: str) -> Moto:
     """moto server on loopback with IAM authentication enforced. While requests are still
     unauthenticated, two users are made: `admin` (s3:*) for the test's setup, and `node` with
@@ -432,20 +458,7 @@ def start_moto(procs: Procs, python: str, node_policy: str) -> Moto:
     endpoint = f"http://127.0.0.1:{port}"
     proc = procs.start("moto", [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], procs.env())
     wait_until("moto server answers", lambda: http_get(f"{endpoint}/moto-api/")[0] == 200, 60, proc, 0.3)
-    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
-    keys = {}
-    for user, policy in (("admin", json.dumps({"Version": "2012-10-17",
-                                                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})),
-                         ("node", node_policy)):
-        iam.create_user(UserName=f"spark-platform-it-{user}")
-        iam.put_user_policy(UserName=f"spark-platform-it-{user}", PolicyName="s3", PolicyDocument=policy)
-        k = iam.create_access_key(UserName=f"spark-platform-it-{user}")["AccessKey"]
-        keys[user] = (k["AccessKeyId"], k["SecretAccessKey"])
-    req = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST",
-                                 headers={"Content-Type": "text/plain"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        assert r.status == 200, "moto refused to enforce authentication"
+    keys = moto_users(endpoint, "spark-platform-it", {"admin": ADMIN_POLICY, "node": node_policy})
     moto = Moto(endpoint, keys["node"][0], keys["node"][1], keys["admin"], proc)
     # Authentication is on: the right key works and a wrong secret is refused.
     moto.s3().list_buckets()

@@ -4,7 +4,7 @@
 # configuration against it. Needs root (kubeadm init --dry-run runs in a mount namespace).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-release="$(node -e 'require("ts-node").register({ transpileOnly: true }); console.log(require("./versions").testedKubernetesRelease)')"
+release="$(bash tools/versions.sh testedKubernetesRelease)"
 SPARKPLAT_KUBEADM_DIR="$(bash tools/k8s/build.sh "$release" kubeadm)"
 export SPARKPLAT_KUBEADM_DIR
 exec npx mocha --no-config -r ts-node/register/transpile-only --extension ts --timeout 180000 test/real/kubeadm.real.test.ts

@@ -74,13 +74,18 @@ restore_sysctls() {
 }
 
 # --- network: a bridge, one namespace and veth pair per node -------------------------------------
+# The FORWARD rules of the test bridge, one per line, as `up` inserts and `down` deletes them.
+forward_rules() {
+  printf '%s\n' "-i $BRIDGE ! -o $BRIDGE -j DROP -m comment --comment sparkplat-cluster" \
+    "-o $BRIDGE ! -i $BRIDGE -j DROP -m comment --comment sparkplat-cluster"
+}
 network_up() {
   ip link add "$BRIDGE" type bridge
   ip addr add "$HOST_ADDRESS/$PREFIX_LENGTH" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   # Nothing from the test bridge is forwarded anywhere else (the machine's ip_forward may be on).
-  iptables -w -I FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j DROP -m comment --comment sparkplat-cluster
-  iptables -w -I FORWARD -o "$BRIDGE" ! -i "$BRIDGE" -j DROP -m comment --comment sparkplat-cluster
+  local rule
+  while read -r -a rule; do iptables -w -I FORWARD "${rule[@]}"; done < <(forward_rules)
   local i ns
   for i in "${!nodes[@]}"; do
     ns="$(netns_of "${nodes[$i]}")"
@@ -102,8 +107,10 @@ network_down() {
     if ip netns list | grep -qx "$ns\( .*\)\?"; then ip netns del "$ns"; fi
   done
   if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE"; fi
-  while iptables -w -D FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j DROP -m comment --comment sparkplat-cluster 2>/dev/null; do :; done
-  while iptables -w -D FORWARD -o "$BRIDGE" ! -i "$BRIDGE" -j DROP -m comment --comment sparkplat-cluster 2>/dev/null; do :; done
+  local rule
+  while read -r -a rule; do
+    while iptables -w -D FORWARD "${rule[@]}" 2>/dev/null; do :; done
+  done < <(forward_rules)
 }
 
 # --- nodes ------------------------------------------------------------------------------

@@ -55,21 +55,19 @@ down() {
 }
 
 # module_dir MODULE VERSION: the module's folder in the Go module cache, downloaded if missing.
-module_dir() {
-  (cd "$state" && go mod download -json "$1@$2" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-}
+module_dir() { bash "$ROOT/tools/module-dir.sh" "$1@$2"; }
 
-versions() { (cd "$ROOT" && node -e 'require("ts-node").register({ transpileOnly: true }); const v = require("./versions"); console.log(eval(process.argv[1]))' "$1"); }
+versions() { bash "$ROOT/tools/versions.sh" "$1"; }
 
 builds() {
   local release
-  release="$(versions v.testedKubernetesRelease)"
+  release="$(versions testedKubernetesRelease)"
   K8S_BIN="$(bash "$ROOT/tools/k8s/build.sh" "$release" kubelet kubeadm kubectl kube-proxy kube-apiserver kube-controller-manager kube-scheduler)"
   local extras
   mapfile -t extras < <(KUBEADM="$K8S_BIN/kubeadm" bash "$ROOT/tools/k8s/build-extras.sh" helm)
   HELM="${extras[0]}/helm"
-  FLANNEL_CHART="$(module_dir github.com/flannel-io/flannel "$(versions v.flannel.version)")/chart/kube-flannel"
-  OPERATOR_CHART="$(module_dir github.com/kubeflow/spark-operator/v2 "v$(versions v.sparkOperator.version)")/charts/spark-operator-chart"
+  FLANNEL_CHART="$(module_dir github.com/flannel-io/flannel "$(versions flannel.version)")/chart/kube-flannel"
+  OPERATOR_CHART="$(module_dir github.com/kubeflow/spark-operator/v2 "v$(versions sparkOperator.version)")/charts/spark-operator-chart"
   timed build_kubernetes
   mkdir -p "$state/images"
   bash "$ROOT/tools/images/system.sh" "$K8S_BIN" "$state/images" >/dev/null

@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments, parse, stringify } from "yaml";
 import { placeholders, renderAll } from "../../render/all";
-import { nodeScript } from "../../render/nodeScripts";
+import { nodeScript, shellQuote } from "../../render/nodeScripts";
 import { jupyterDataDir, smokeCheckEnv } from "../../render/platform";
 import { s3aJarsDir } from "../../render/sparkConf";
 import { readStackConfig } from "../../render/stackFile";
@@ -88,7 +88,7 @@ export function fillPlaceholders(text: string, values: Record<string, string>): 
 }
 
 function shellVar(name: string, value: string): string {
-    return `${name}='${value.replace(/'/g, `'\\''`)}'\n`;
+    return `${name}=${shellQuote(value)}\n`;
 }
 
 export function prepare(state: string, env: NodeJS.ProcessEnv = process.env): void {

@@ -21,6 +21,10 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
+# The integration tier's moto helpers (user set-up with IAM enforcement).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "test" / "integration"))
+import harness  # noqa: E402
+
 
 def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
@@ -37,8 +41,8 @@ def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -
     sys.exit(f"moto did not answer {url} within {timeout:.0f}s: {log.read_text()[-2000:]}")
 
 
-def client(endpoint: str, service: str, key: str, secret: str):
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key,
+def client(endpoint: str, key: str, secret: str):
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key,
                         aws_secret_access_key=secret, config=Config(s3={"addressing_style": "path"}))
 
 
@@ -51,24 +55,10 @@ def start(state: Path, host: str, port: int, bucket: str, prefix: str) -> None:
                                 start_new_session=True)
     (state / "moto.pid").write_text(f"{proc.pid}\n")
     wait_for(f"{endpoint}/moto-api/", proc, log)
-    iam = client(endpoint, "iam", "bootstrap", "bootstrap")
-    policies = {
-        "admin": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]},
-        "node": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
-                                                         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]},
-    }
-    keys = {}
-    for user, policy in policies.items():
-        name = f"spark-platform-cluster-{user}"
-        iam.create_user(UserName=name)
-        iam.put_user_policy(UserName=name, PolicyName="s3", PolicyDocument=json.dumps(policy))
-        k = iam.create_access_key(UserName=name)["AccessKey"]
-        keys[user] = (k["AccessKeyId"], k["SecretAccessKey"])
-    req = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST",
-                                 headers={"Content-Type": "text/plain"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        assert r.status == 200, "moto refused to enforce authentication"
-    s3 = client(endpoint, "s3", *keys["admin"])
+    node_policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                                           "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}
+    keys = harness.moto_users(endpoint, "spark-platform-cluster", {"admin": harness.ADMIN_POLICY, "node": json.dumps(node_policy)})
+    s3 = client(endpoint, *keys["admin"])
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key=f"{prefix}/", Body=b"")
     print(f"S3_ENDPOINT={endpoint}")

@@ -73,11 +73,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mapfile -t pins < <(cd "$ROOT" && node -e '
-  require("ts-node").register({ transpileOnly: true });
-  const v = require("./versions");
-  console.log([v.spark.image, v.spark.version, v.sparkOperator.version, v.jupyter.jupyterlab].join("\n"));
-')
+mapfile -t pins < <(bash "$ROOT/tools/versions.sh" spark.image spark.version sparkOperator.version jupyter.jupyterlab)
 ((${#pins[@]} == 4)) || die "could not read versions.ts"
 SPARK_IMAGE="${pins[0]}" SPARK_VERSION="${pins[1]}" OPERATOR_VERSION="${pins[2]}" JUPYTERLAB="${pins[3]}"
 OPERATOR_IMAGE="ghcr.io/kubeflow/spark-operator/controller:$OPERATOR_VERSION"

@@ -207,8 +207,7 @@ trap cleanup EXIT
 if (($# >= 1)); then
   k8s_bin="$1"
 else
-  release="$(sed -n 's/^export const testedKubernetesRelease = "\(.*\)";$/\1/p' "$repo/versions.ts")"
-  [[ -n "$release" ]] || die "no testedKubernetesRelease in versions.ts"
+  release="$(bash "$repo/tools/versions.sh" testedKubernetesRelease)" || die "no testedKubernetesRelease in versions.ts"
   k8s_bin="$(bash "$repo/tools/k8s/build.sh" "$release" kubeadm kube-apiserver kube-controller-manager kube-scheduler kube-proxy)" ||
     die "tools/k8s/build.sh $release failed"
 fi

@@ -32,10 +32,7 @@ die() {
 (($# <= 1)) || die "usage: tools/images/pip-wheels.sh [OUTDIR]"
 out="${1:-}"
 
-command -v node >/dev/null 2>&1 || die "node not found (needed to read versions.ts)"
-[[ -d "$ROOT/node_modules/ts-node" ]] || die "$ROOT/node_modules/ts-node missing; run npm ci in $ROOT"
-pin="$(cd "$ROOT" && node -e 'require("ts-node").register({ transpileOnly: true }); console.log(require("./versions").jupyter.jupyterlab)')" ||
-  die "node could not read jupyter.jupyterlab from $ROOT/versions.ts"
+pin="$(bash "$ROOT/tools/versions.sh" jupyter.jupyterlab)" || die "could not read jupyter.jupyterlab from $ROOT/versions.ts"
 
 platforms=(--platform manylinux2014_x86_64 --platform manylinux2010_x86_64 --platform manylinux1_x86_64)
 for ((minor = 17; minor <= IMAGE_GLIBC_MINOR; minor++)); do

@@ -92,13 +92,8 @@ if [[ -n "$PIP_FIND_LINKS_URL" ]]; then
 fi
 
 # --- versions and names ------------------------------------------------------------------------
-need node "read versions.ts"
-[[ -d "$ROOT/node_modules/ts-node" ]] || die "step versions: $ROOT/node_modules/ts-node missing; run npm ci in $ROOT"
-mapfile -t pins < <(cd "$ROOT" && node -e '
-  require("ts-node").register({ transpileOnly: true });
-  const v = require("./versions");
-  console.log([v.spark.image, v.spark.version, v.spark.uid, v.sparkOperator.version, v.sparkOperator.bundledSpark].join("\n"));
-') || die "step versions: node could not read $ROOT/versions.ts"
+mapfile -t pins < <(bash "$ROOT/tools/versions.sh" spark.image spark.version spark.uid sparkOperator.version sparkOperator.bundledSpark) ||
+  die "step versions: tools/versions.sh could not read $ROOT/versions.ts"
 ((${#pins[@]} == 5)) || die "step versions: unexpected output from versions.ts: ${pins[*]}"
 SPARK_IMAGE="${pins[0]}" SPARK_VERSION="${pins[1]}" OPERATOR_VERSION="${pins[3]}"
 [[ "${pins[2]}" == "$SPARK_UID" ]] || die "versions.ts spark.uid is ${pins[2]}, this builder makes uid $SPARK_UID"

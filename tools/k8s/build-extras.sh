@@ -25,7 +25,7 @@
 #
 # Env: SPARKPLAT_CACHE (default ~/.cache/sparkplat); KUBEADM, a kubeadm binary to read the etcd and
 # CoreDNS versions from (default: tools/k8s/build.sh builds/caches kubeadm of SPARKPLAT_K8S_VERSION,
-# default versions.ts testedKubernetesRelease). Needs go (and network to the module proxy when cold).
+# default versions.ts testedKubernetesRelease). Needs go (and network to the module proxy when cold), and node with the repository's node_modules (tools/versions.sh).
 set -euo pipefail
 
 # Versions that are neither read from kubeadm nor from versions.ts.
@@ -82,16 +82,9 @@ gotc() {
   GOTOOLCHAIN="go$v" go "$@" || { echo "build-extras.sh: 'go $1' with Go $v failed (is golang.org/toolchain@v0.0.1-go$v.linux-amd64 served?)" >&2; return 1; }
 }
 
-# versions_ts CONST FIELD: a string field of an exported const object (or the const itself) in versions.ts.
+# versions_ts NAME: a pin of versions.ts (e.g. flannel.version).
 versions_ts() {
-  local const="$1" field="${2:-}" v
-  if [[ -z "$field" ]]; then
-    v="$(sed -n "s/^export const $const = \"\(.*\)\";$/\1/p" "$repo/versions.ts")"
-  else
-    v="$(sed -n "/^export const $const = {/,/^}/s/^ *$field: \"\(.*\)\",$/\1/p" "$repo/versions.ts")"
-  fi
-  [[ -n "$v" ]] || die "step versions.ts: no $const${field:+.$field} in $repo/versions.ts"
-  echo "$v"
+  bash "$repo/tools/versions.sh" "$1" || die "step versions.ts: no $1 in $repo/versions.ts"
 }
 
 # kubeadm_image TAG_OF: the tag of the image kubeadm lists whose name ends in /TAG_OF (e.g. etcd).
@@ -117,14 +110,7 @@ kubeadm_image_tag() {
 
 # module_dir MODULE@VERSION: downloads a module (or finds it in the module cache), prints its directory.
 module_dir() {
-  local json dir
-  json="$(cd "$CACHE" && go mod download -json "$1" 2>&1)" || true
-  dir="$(sed -n 's/^\t"Dir": "\(.*\)",$/\1/p' <<<"$json")"
-  if [[ ! -d "$dir" ]]; then
-    echo "$json" >&2
-    return 1
-  fi
-  echo "$dir"
+  bash "$repo/tools/module-dir.sh" "$1"
 }
 
 # Lock and stage one build: $dir/bin appears only when complete.
@@ -271,7 +257,7 @@ flannel_chart_images() {
 
 build_flanneld() {
   local version pin mdir gov
-  version="$(versions_ts flannel version)"
+  version="$(versions_ts flannel.version)"
   [[ -x "$CACHE/flanneld/$version/bin/flanneld" && -s "$CACHE/flanneld/$version/chart-images.txt" ]] &&
     { echo "$CACHE/flanneld/$version/bin"; return; }
   flannel_chart_images "$version"
@@ -299,7 +285,7 @@ build_flanneld() {
 
 build_flannel_cni_plugin() {
   local fversion tag src_dir
-  fversion="$(versions_ts flannel version)"
+  fversion="$(versions_ts flannel.version)"
   flannel_chart_images "$fversion"
   tag="$(sed -n 's/^flannel-cni-plugin .*:\(.*\)$/\1/p' "$CACHE/flanneld/$fversion/chart-images.txt")"
   [[ -n "$tag" ]] || die "step flannel-cni-plugin: no tag in $CACHE/flanneld/$fversion/chart-images.txt"

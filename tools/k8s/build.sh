@@ -23,8 +23,7 @@ staging_version="v0.${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
 CACHE="${SPARKPLAT_CACHE:-$HOME/.cache/sparkplat}"
 work="$CACHE/k8s/$version/module"
 mkdir -p "$work"
-moddir="$(cd "$work" && go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
-[[ -d "$moddir" ]] || { echo "build.sh: k8s.io/kubernetes@$version did not download" >&2; exit 1; }
+moddir="$(bash "$(dirname "${BASH_SOURCE[0]}")/../module-dir.sh" "k8s.io/kubernetes@$version")"
 go_version="$(cat "$moddir/.go-version")"
 [[ "$go_version" =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]] || { echo "build.sh: $moddir/.go-version holds '$go_version', not a Go version" >&2; exit 1; }
 export GOTOOLCHAIN="go$go_version"
