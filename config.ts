@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { defaultKubernetesMinor, KubernetesMinor, supportedKubernetesMinors, ubuntuReleases } from "./versions";
+import * as fs from "fs";
+import * as path from "path";
+import { defaultKubernetesMinor, KubernetesMinor, mavenCentral, sparkOperator, supportedKubernetesMinors, ubuntuReleases } from "./versions";
 
 /** The project's config namespace: `pulumi config set spark-on-k8s:<key> <value>`. */
 export const configNamespace = "spark-on-k8s";
@@ -72,6 +74,34 @@ export interface StackConfig {
     smokeTest: boolean;
     /** An S3-compatible store of the user's instead of an S3 bucket the program makes. */
     objectStore?: ObjectStore;
+    /** A Kubernetes cluster of the user's (the `kubeconfig` setting): no EC2, no kubeadm. */
+    existingCluster?: ExistingCluster;
+    /** Size of one worker node, for executor sizing: from workerInstanceType, or given with a cluster of the user's. */
+    workerNode: { vcpu: number; memoryGiB: number };
+    /** How the History Server and JupyterLab are exposed: a NodePort on publicAddress, or a cloud load balancer. */
+    serviceType: ServiceType;
+    /** Host users open the NodePorts on; default the control plane's Elastic IP (EC2 only). */
+    publicAddress?: string;
+    /** Registry prefix of the Spark and operator images (a mirror); default their public registries. */
+    imageRegistry?: string;
+    /** Where the spark-operator chart comes from: a chart repository URL, or a local chart folder. */
+    operatorChart: ChartSource;
+    /** Maven repository the S3A jars are downloaded from (checked against pinned SHA-256 sums). */
+    s3aJarsRepository: string;
+}
+
+export const serviceTypes = ["NodePort", "LoadBalancer"] as const;
+export type ServiceType = (typeof serviceTypes)[number];
+
+/** A chart repository (`repo`) or a chart folder on the machine running Pulumi (`path`). */
+export type ChartSource = { repo: string } | { path: string };
+
+/** What the program needs to know about a cluster it did not make. */
+export interface ExistingCluster {
+    /** Node whose disk holds the notebooks (a hostPath volume), as on the program's own clusters. */
+    notebookNode?: string;
+    /** StorageClass of the notebooks' volume claim; with neither, the cluster's default class. */
+    notebookStorageClass?: string;
 }
 
 /** A store of the user's (MinIO, Ceph, R2, ...): the bucket must exist; its keys are secret config. */
@@ -89,8 +119,20 @@ export const objectStoreKeys = [
 ] as const;
 export const objectStoreSecretKeys = ["objectStoreAccessKey", "objectStoreSecretKey"] as const;
 
+/** Settings of a cluster of the user's; `kubeconfig` is read as a secret. */
+export const existingClusterKeys = ["kubeconfig", "notebookNode", "notebookStorageClass", "workerCpus", "workerMemoryGiB"] as const;
+
+/** Settings that describe the EC2 machines or their network: refused with a cluster of the user's. */
+export const ec2OnlyKeys = [
+    "allowedCidrs", "allowOpenIngress", "controlPlaneInstanceType", "workerInstanceType", "spotWorkers",
+    "rootVolumeSizeGb", "rootVolumeType", "ubuntuRelease", "amiId", "vpcId", "subnetId", "vpcCidr", "subnetCidr",
+    "availabilityZone", "sshPublicKey", "kubernetesVersion", "podCidr", "serviceCidr",
+] as const satisfies readonly (keyof StackConfig)[];
+
 /** Config as read from the stack, before validation: every value may be missing or wrong. */
-export type RawConfig = { [K in keyof StackConfig | (typeof objectStoreKeys)[number]]?: unknown };
+export type RawConfig = {
+    [K in keyof StackConfig | (typeof objectStoreKeys)[number] | (typeof existingClusterKeys)[number]]?: unknown;
+};
 
 export const defaults = {
     allowOpenIngress: false,
@@ -114,7 +156,13 @@ export const defaults = {
     historyServerNodePort: 30080,
     jupyterNodePort: 30088,
     smokeTest: true,
-} satisfies Partial<StackConfig>;
+    serviceType: "NodePort",
+    operatorChart: sparkOperator.repository,
+    s3aJarsRepository: mavenCentral,
+    /** Worker size assumed with a cluster of the user's when workerCpus/workerMemoryGiB are not set (a t3.xlarge). */
+    workerCpus: 4,
+    workerMemoryGiB: 16,
+} as const;
 
 /** Thrown by `validateConfig` with every problem found, one per line. */
 export class ConfigError extends Error {
@@ -221,6 +269,12 @@ function hostBitsProblem(k: string, verb: string, value: string, c: Cidr): strin
         (c.family === 4 && c.prefix < 32 ? ` (or ${JSON.stringify(value.split("/")[0] + "/32")} for that one address).` : ".");
 }
 
+/** A DNS name or an IPv4/IPv6 address, as a URL's host. */
+function isHostName(text: string): boolean {
+    if (parseIpv4(text) !== undefined || parseIpv6(text) !== undefined) return true;
+    return text.length <= 253 && /^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(text);
+}
+
 function isOpenCidr(c: Cidr): boolean {
     return c.prefix === 0;
 }
@@ -251,7 +305,7 @@ export function validateConfig(raw: RawConfig): StackConfig {
         problems.push(`${key(k)} is ${show(v)}; expected true or false.`);
         return fallback;
     }
-    function int<K extends keyof StackConfig>(k: K, fallback: number, min: number, max: number): number {
+    function int<K extends keyof RawConfig>(k: K, fallback: number, min: number, max: number): number {
         const v = raw[k];
         if (v === undefined || v === null || v === "") return fallback;
         const n = typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
@@ -281,9 +335,32 @@ export function validateConfig(raw: RawConfig): StackConfig {
         return t;
     }
 
+    const given = (k: keyof RawConfig) => raw[k] !== undefined && raw[k] !== null && raw[k] !== "";
+    const existing = given("kubeconfig");
+    if (existing) {
+        const stray = ec2OnlyKeys.filter(given);
+        if (stray.length) {
+            problems.push(
+                `${stray.map(key).join(", ")} ${stray.length === 1 ? "describes" : "describe"} the EC2 machines the program makes, ` +
+                    `but ${key("kubeconfig")} is set (a cluster of yours, no EC2): remove ${stray.length === 1 ? "it" : "them"}, or remove ${key("kubeconfig")}.`,
+            );
+        }
+    } else {
+        const stray = existingClusterKeys.filter(given);
+        if (stray.length) {
+            problems.push(
+                `${stray.map(key).join(", ")} ${stray.length === 1 ? "applies" : "apply"} only to a cluster of yours; ` +
+                    `set ${key("kubeconfig")} too (\`pulumi config set --secret kubeconfig "$(cat ~/.kube/config)"\`), or remove ${stray.length === 1 ? "it" : "them"}.`,
+            );
+        }
+    }
+
     const region = str("region");
     if (!region) {
-        problems.push(`aws:region is not set; run \`pulumi config set aws:region ap-northeast-2\` (or your region).`);
+        // A cluster and a store of the user's: nothing on AWS, no region needed.
+        if (!(existing && given("objectStoreEndpoint"))) {
+            problems.push(`aws:region is not set; run \`pulumi config set aws:region ap-northeast-2\` (or your region).`);
+        }
     } else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
         problems.push(`aws:region is ${show(region)}; expected an AWS region such as ap-northeast-2.`);
     }
@@ -291,7 +368,9 @@ export function validateConfig(raw: RawConfig): StackConfig {
     const allowOpenIngress = bool("allowOpenIngress", defaults.allowOpenIngress);
     const allowedCidrs: string[] = [];
     const rawAllowed = raw.allowedCidrs;
-    if (rawAllowed === undefined || rawAllowed === null || rawAllowed === "") {
+    if (existing) {
+        // No security group: the cluster's own network rules decide who reaches it.
+    } else if (rawAllowed === undefined || rawAllowed === null || rawAllowed === "") {
         problems.push(
             `${key("allowedCidrs")} is not set; it is required: the CIDRs allowed to reach SSH, the Kubernetes API ` +
                 `and the NodePorts, e.g. \`pulumi config set --path 'allowedCidrs[0]' 203.0.113.7/32\` (your IP: curl -s https://checkip.amazonaws.com).`,
@@ -417,6 +496,43 @@ export function validateConfig(raw: RawConfig): StackConfig {
     }
     const smokeTest = bool("smokeTest", defaults.smokeTest);
     const objectStore = validateObjectStore();
+    const existingCluster = existing ? validateExistingCluster() : undefined;
+    const workerNode = existing
+        ? {
+            vcpu: int("workerCpus", defaults.workerCpus, 1, 1024),
+            memoryGiB: int("workerMemoryGiB", defaults.workerMemoryGiB, 2, 16384),
+        }
+        : instanceTypes[workerInstanceType] ?? instanceTypes[defaults.workerInstanceType];
+
+    const serviceType = str("serviceType", defaults.serviceType) as ServiceType;
+    if (!serviceTypes.includes(serviceType)) {
+        problems.push(`${key("serviceType")} is ${show(serviceType)}; expected one of ${serviceTypes.join(", ")}.`);
+    } else if (serviceType === "LoadBalancer" && !existing) {
+        problems.push(
+            `${key("serviceType")} is "LoadBalancer", but the kubeadm cluster the program makes on EC2 has no load-balancer ` +
+                `controller: the Services would wait for an address forever. Use NodePort (the default) there; LoadBalancer is for a cluster of yours (${key("kubeconfig")}).`,
+        );
+    }
+    const publicAddress = str("publicAddress");
+    if (publicAddress !== undefined && !isHostName(publicAddress)) {
+        problems.push(`${key("publicAddress")} is ${show(publicAddress)}; expected a host name or an IP address, with no scheme or port, such as spark.example.com.`);
+    }
+    if (existing && serviceType === "NodePort" && publicAddress === undefined) {
+        problems.push(
+            `${key("publicAddress")} is not set; with ${key("kubeconfig")} and ${key("serviceType")} NodePort it is required: ` +
+                `the address of a node that you can reach on ports ${historyServerNodePort} and ${jupyterNodePort} (it makes the URL outputs). ` +
+                `Or set ${key("serviceType")} LoadBalancer if your cluster gives Services external addresses.`,
+        );
+    }
+    const imageRegistry = str("imageRegistry");
+    if (imageRegistry !== undefined && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(imageRegistry)) {
+        problems.push(`${key("imageRegistry")} is ${show(imageRegistry)}; expected a registry host with an optional path and no scheme or trailing '/', such as registry.example.com:5000/mirror.`);
+    }
+    const operatorChart = chartSource(str("operatorChart", defaults.operatorChart) ?? defaults.operatorChart);
+    const s3aJarsRepository = (str("s3aJarsRepository", defaults.s3aJarsRepository) ?? defaults.s3aJarsRepository).replace(/\/+$/, "");
+    if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(s3aJarsRepository)) {
+        problems.push(`${key("s3aJarsRepository")} is ${show(s3aJarsRepository)}; expected the http(s) URL of a Maven repository (a mirror of ${mavenCentral}).`);
+    }
 
     if (problems.length > 0) throw new ConfigError(problems);
 
@@ -450,7 +566,65 @@ export function validateConfig(raw: RawConfig): StackConfig {
         jupyterNodePort,
         smokeTest,
         ...(objectStore ? { objectStore } : {}),
+        ...(existingCluster ? { existingCluster } : {}),
+        workerNode,
+        serviceType,
+        ...(publicAddress !== undefined ? { publicAddress } : {}),
+        ...(imageRegistry !== undefined ? { imageRegistry } : {}),
+        operatorChart,
+        s3aJarsRepository,
     };
+
+    function validateExistingCluster(): ExistingCluster {
+        const notebookNode = str("notebookNode");
+        if (notebookNode !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(notebookNode)) {
+            problems.push(`${key("notebookNode")} is ${show(notebookNode)}; expected the name of a node of your cluster (kubectl get nodes).`);
+        }
+        const notebookStorageClass = str("notebookStorageClass");
+        if (notebookStorageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(notebookStorageClass)) {
+            problems.push(`${key("notebookStorageClass")} is ${show(notebookStorageClass)}; expected a StorageClass name (kubectl get storageclass).`);
+        }
+        if (notebookNode !== undefined && notebookStorageClass !== undefined) {
+            problems.push(
+                `${key("notebookNode")} and ${key("notebookStorageClass")} are both set; expected one: a node's disk (hostPath), ` +
+                    `or a volume of that StorageClass (neither: a volume of the cluster's default StorageClass).`,
+            );
+        }
+        return {
+            ...(notebookNode !== undefined ? { notebookNode } : {}),
+            ...(notebookStorageClass !== undefined ? { notebookStorageClass } : {}),
+        };
+    }
+
+    /** A chart repository URL, or a folder holding the pinned chart (checked here, not at deploy time). */
+    function chartSource(value: string): ChartSource {
+        if (/^(https?|oci):\/\//.test(value)) {
+            if (!/^(https?|oci):\/\/[^\s/]+(\/[^\s]*)?$/.test(value)) {
+                problems.push(`${key("operatorChart")} is ${show(value)}; expected a chart repository URL (https://, oci://) or a chart folder.`);
+            }
+            return { repo: value.replace(/\/+$/, "") };
+        }
+        const chartYaml = path.join(value, "Chart.yaml");
+        let text: string | undefined;
+        try {
+            text = fs.readFileSync(chartYaml, "utf8");
+        } catch {
+            problems.push(
+                `${key("operatorChart")} is ${show(value)}, which is neither a chart repository URL (https://, oci://) nor a folder ` +
+                    `holding Chart.yaml; expected the spark-operator chart ${sparkOperator.version}, e.g. from \`helm pull spark-operator --repo ${sparkOperator.repository} --version ${sparkOperator.version} --untar\`.`,
+            );
+            return { path: value };
+        }
+        const name = /^name:\s*"?([^"\s]+)"?\s*$/m.exec(text)?.[1];
+        const version = /^version:\s*"?([^"\s]+)"?\s*$/m.exec(text)?.[1];
+        if (name !== sparkOperator.chart || version !== sparkOperator.version) {
+            problems.push(
+                `${key("operatorChart")} ${show(value)} holds chart ${show(name)} version ${show(version)}; ` +
+                    `expected ${sparkOperator.chart} ${sparkOperator.version}, the version this program pins and tests.`,
+            );
+        }
+        return { path: path.resolve(value) };
+    }
 
     function validateObjectStore(): ObjectStore | undefined {
         const endpoint = str("objectStoreEndpoint");
@@ -492,8 +666,10 @@ const rawKeys: (keyof StackConfig)[] = [
     "spotWorkers", "rootVolumeSizeGb", "rootVolumeType", "ubuntuRelease", "amiId", "vpcId", "subnetId",
     "vpcCidr", "subnetCidr", "availabilityZone", "sshPublicKey", "kubernetesVersion", "podCidr",
     "serviceCidr", "jobNamespace", "eventLogPrefix", "dataPrefix", "eventLogRetentionDays", "forceDestroyEventLogs",
-    "historyServerNodePort", "jupyterNodePort", "smokeTest",
+    "historyServerNodePort", "jupyterNodePort", "smokeTest", "serviceType", "publicAddress", "imageRegistry",
+    "operatorChart", "s3aJarsRepository",
 ];
+const rawPlainClusterKeys = existingClusterKeys.filter((k) => k !== "kubeconfig");
 const rawPlainStoreKeys = objectStoreKeys.filter((k) => !(objectStoreSecretKeys as readonly string[]).includes(k));
 
 /** Reads this stack's config (`Pulumi.<stack>.yaml`) and validates it. */
@@ -508,6 +684,8 @@ export function loadConfig(): StackConfig {
     for (const k of rawPlainStoreKeys) raw[k] = cfg.get(k);
     // Only whether the keys are there: their values stay secret Outputs (objectStoreCredentials).
     for (const k of objectStoreSecretKeys) raw[k] = cfg.getSecret(k) === undefined ? undefined : "<secret>";
+    for (const k of rawPlainClusterKeys) raw[k] = cfg.get(k);
+    raw.kubeconfig = cfg.getSecret("kubeconfig") === undefined ? undefined : "<secret>";
     return validateConfig(raw);
 }
 

@@ -1,36 +1,48 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNodes, sshUser } from "./components/clusterNodes";
 import { CostEstimate } from "./components/costEstimate";
 import { EventLogStore } from "./components/eventLogStore";
 import { HistoryServer } from "./components/historyServer";
 import { JupyterLab } from "./components/jupyterLab";
+import { createObjects } from "./components/k8sObjects";
 import { KubeadmCluster } from "./components/kubeadmCluster";
 import { SmokeTest } from "./components/smokeTest";
 import { SparkOperator } from "./components/sparkOperator";
-import { loadConfig, objectStoreCredentials } from "./config";
-import { jobSparkConf } from "./render/platform";
+import { configNamespace, loadConfig, objectStoreCredentials } from "./config";
+import { CostReport } from "./render/cost";
+import { namespace } from "./render/manifests";
+import { jobSparkConf, nodeSetupManifests, nodeSetupNamespace } from "./render/platform";
 
 const config = loadConfig();
 const clusterName = `spark-${pulumi.getStack()}`;
 
-const nodes = new ClusterNodes("nodes", { config, clusterName });
+// Where the platform runs: machines the program makes on EC2 and bootstraps with kubeadm, or a
+// cluster of the user's (the kubeconfig setting), on which it only deploys.
+const own = config.existingCluster ? undefined : ownCluster();
 
-const cluster = new KubeadmCluster("k8s", {
-    config,
-    controlPlane: nodes.controlPlane,
-    workers: nodes.workers,
-    controlPlaneIp: nodes.controlPlaneIp,
-    sshPrivateKey: nodes.sshPrivateKey,
-    contextName: clusterName,
+function ownCluster() {
+    const nodes = new ClusterNodes("nodes", { config, clusterName });
+    const cluster = new KubeadmCluster("k8s", {
+        config,
+        controlPlane: nodes.controlPlane,
+        workers: nodes.workers,
+        controlPlaneIp: nodes.controlPlaneIp,
+        sshPrivateKey: nodes.sshPrivateKey,
+        contextName: clusterName,
+    });
+    return { nodes, cluster };
+}
+
+const provider = own?.cluster.provider ?? new k8s.Provider("cluster", {
+    kubeconfig: new pulumi.Config(configNamespace).requireSecret("kubeconfig"),
 });
 
-// A store of the user's (objectStore* settings) replaces the S3 bucket and the nodes' S3 rights.
-const storeKeys = objectStoreCredentials(config);
-const operator = new SparkOperator("spark-operator", {
-    provider: cluster.provider,
-    jobNamespace: config.jobNamespace,
-    objectStoreCredentials: storeKeys,
-});
+// On a cluster of the user's, the nodes get the S3A jars (and the notebooks' folder) from a
+// DaemonSet, as prepare-node.sh gives them to the program's own nodes.
+const nodeSetup = config.existingCluster
+    ? [...createObjects("node-setup", [namespace(nodeSetupNamespace), ...nodeSetupManifests(config)], { provider }).values()]
+    : [];
 
 const eventLogs = config.objectStore
     ? userObjectStore(config.objectStore.bucket)
@@ -39,7 +51,7 @@ const eventLogs = config.objectStore
         dataPrefix: config.dataPrefix,
         retentionDays: config.eventLogRetentionDays,
         forceDestroy: config.forceDestroyEventLogs,
-        nodeRoleName: nodes.nodeRole.name,
+        nodeRoleName: own?.nodes.nodeRole.name,
         clusterName,
     });
 
@@ -48,50 +60,73 @@ function userObjectStore(bucket: string) {
         bucketName: pulumi.output(bucket),
         eventLogUri: pulumi.output(`s3a://${bucket}/${config.eventLogPrefix}/`),
         dataUri: pulumi.output(`s3a://${bucket}/${config.dataPrefix}/`),
+        credentials: undefined,
     };
 }
 
+// Keys in the Secret spark-object-store: a store of the user's, or the IAM user's on a cluster of the user's.
+const storeKeys = objectStoreCredentials(config) ?? eventLogs.credentials;
+const publicAddress = config.publicAddress ?? own?.nodes.controlPlaneIp ?? "";
+
+const operator = new SparkOperator("spark-operator", {
+    provider,
+    jobNamespace: config.jobNamespace,
+    objectStoreCredentials: storeKeys,
+    chart: config.operatorChart,
+    imageRegistry: config.imageRegistry,
+});
+
 const history = new HistoryServer("history", {
-    provider: cluster.provider,
+    provider,
     eventLogUri: eventLogs.eventLogUri,
     config,
-    publicIp: nodes.controlPlaneIp,
+    publicAddress,
     objectStoreCredentials: storeKeys,
+    dependsOn: nodeSetup,
 });
 
 const jupyter = new JupyterLab("jupyter", {
-    provider: cluster.provider,
+    provider,
     jobNamespace: operator.jobNamespace,
     eventLogUri: eventLogs.eventLogUri,
     dataUri: eventLogs.dataUri,
     config,
-    publicIp: nodes.controlPlaneIp,
-    notebookNode: nodes.workers[0].name,
+    publicAddress,
+    historyServerUrl: history.url,
+    notebookNode: own ? own.nodes.workers[0].name : config.existingCluster?.notebookNode,
+    dependsOn: nodeSetup,
 });
 
 const smoke = config.smokeTest
     ? new SmokeTest("smoke", {
         config,
-        cluster,
-        controlPlane: nodes.controlPlane,
-        provider: cluster.provider,
+        provider,
         operator,
         eventLogUri: eventLogs.eventLogUri,
         historyServer: history,
+        dependsOn: nodeSetup,
     })
     : undefined;
 
-const cost = new CostEstimate("cost", { config, workerAvailabilityZone: nodes.workers[0].instance.availabilityZone });
+const cost: pulumi.Output<CostReport> = own
+    ? new CostEstimate("cost", { config, workerAvailabilityZone: own.nodes.workers[0].instance.availabilityZone }).estimate
+    : pulumi.output({
+        available: false as const,
+        reason: "the cluster is yours (kubeconfig): the program runs no machine, so there is no machine cost to estimate" +
+            (config.objectStore ? ", and the store is yours too" : "; S3 storage and requests of the event-log bucket are billed by use"),
+    });
 
-export const controlPlaneIp = nodes.controlPlaneIp;
-export const kubeconfig = cluster.kubeconfig;
-export const kubernetesVersion = cluster.kubernetesVersion;
-export const nodeRoleName = nodes.nodeRole.name;
-export const sshPrivateKey = nodes.sshPrivateKey;
-export const ssh = pulumi.output(
-    [nodes.controlPlane, ...nodes.workers].map((n) =>
-        n.publicIp.apply((ip) => ({ node: n.name, command: `ssh -i spark-key ${sshUser}@${ip}` }))),
-);
+export const controlPlaneIp = own?.nodes.controlPlaneIp;
+export const kubeconfig = own?.cluster.kubeconfig;
+export const kubernetesVersion = own?.cluster.kubernetesVersion;
+export const nodeRoleName = own?.nodes.nodeRole.name;
+export const sshPrivateKey = own?.nodes.sshPrivateKey;
+export const ssh = own
+    ? pulumi.output(
+        [own.nodes.controlPlane, ...own.nodes.workers].map((n) =>
+            n.publicIp.apply((ip) => ({ node: n.name, command: `ssh -i spark-key ${sshUser}@${ip}` }))),
+    )
+    : undefined;
 export const eventLogBucket = eventLogs.bucketName;
 export const eventLogUri = eventLogs.eventLogUri;
 export const dataUri = eventLogs.dataUri;
@@ -101,4 +136,4 @@ export const historyServerUrl = history.url;
 export const jupyterUrl = jupyter.url;
 export const jupyterToken = jupyter.token;
 export const smokeTest = smoke?.result;
-export const estimatedCost = cost.estimate;
+export const estimatedCost = cost;

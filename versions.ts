@@ -76,8 +76,8 @@ export function jarFileName(jar: MavenJar): string {
     return `${jar.artifact}-${jar.version}.jar`;
 }
 
-export function jarUrl(jar: MavenJar): string {
-    return `${mavenCentral}/${jar.group.replace(/\./g, "/")}/${jar.artifact}/${jar.version}/${jarFileName(jar)}`;
+export function jarUrl(jar: MavenJar, repository: string = mavenCentral): string {
+    return `${repository}/${jar.group.replace(/\./g, "/")}/${jar.artifact}/${jar.version}/${jarFileName(jar)}`;
 }
 
 /** JupyterLab, installed at pod start with the image's own Python, so the kernel matches the executors. */

@@ -16,7 +16,6 @@ export const nodeSteps: Record<string, Step> = {
     "init-control-plane": { seconds: 90, why: "kubeadm init pulls ~5 control-plane images (~200 MB) and waits for a healthy API server; 60-120 s on 4 vCPUs" },
     "join-worker": { seconds: 40, why: "kubeadm join: TLS bootstrap and kubelet start, pulls kube-proxy; 30-60 s" },
     "wait-nodes-ready": { seconds: 20, why: "after the last join, the node turns Ready once Flannel runs on it (image pulled during join): 10-30 s" },
-    "smoke-check": { seconds: 150, why: "apache/spark image pull on the driver's and executors' nodes (~700 MB, 40-60 s), Pi with 10 partitions (~30 s), pod scheduling, History Server listing within its 5 s update interval" },
 };
 
 /** Other resources, by Pulumi type token (and name where it matters). */
@@ -51,7 +50,8 @@ export const resourceSteps: Record<string, Step> = {
     "kubernetes:helm.sh/v3:Release": { seconds: 60, why: "spark-operator controller and webhook images (~700 MB, built on apache/spark) pulled on a worker, both Deployments ready, webhook certificates" },
     "kubernetes:apps/v1:Deployment/history-deployment-spark-history-server": { seconds: 75, why: "apache/spark image pull (~700 MB) on a worker, JVM start, first S3 listing, readiness probe after 20 s" },
     "kubernetes:apps/v1:Deployment/jupyter-deployment-jupyter": { seconds: 150, why: "apache/spark image pull, then pip install jupyterlab (~60-90 s) into the notebook volume, startup probe" },
-    "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication": { seconds: 1, why: "object create; the run itself is the smoke check" },
+    "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication": { seconds: 1, why: "object create; the run itself is the self-check Job's" },
+    "kubernetes:batch/v1:Job/smoke-job-spark-self-check": { seconds: 150, why: "apache/spark image pull on the driver's and executors' nodes (~700 MB, 40-60 s), Pi with 10 partitions (~30 s), pod scheduling, History Server listing within its 5 s update interval; Pulumi waits for the Job to complete" },
     kubernetes: { seconds: 1, why: "any other Kubernetes object: one API call" },
     "command:remote:Command": { seconds: 2, why: "a short command over an open SSH connection (kubeconfig, join token, drain registration)" },
 };

@@ -4,7 +4,9 @@
 #   2. the Spark History Server at scale (bench/historyServer.py): real PySpark event logs in a
 #      moto S3 server on loopback, replicated to N applications, the real History Server with the
 #      rendered history-server.conf ("tuned") and with Spark's defaults;
-#   3. the wall time of `npm test` and `npm run test:integration` (BENCH_SKIP_SUITES=1 skips them).
+#   3. the wall time of `npm test` and `npm run test:integration` (BENCH_SKIP_SUITES=1 skips them);
+#   4. the real cluster tier's timing table (npm run test:cluster; needs root; BENCH_SKIP_CLUSTER=1
+#      skips it).
 #
 #   bash bench/run.sh
 #
@@ -122,6 +124,61 @@ if [[ "${BENCH_SKIP_SUITES:-0}" != 1 ]]; then
   done
 fi
 
+# --- 4. the real cluster tier ------------------------------------------------------------------------
+CLUSTER_MD="$WORK/cluster.md"
+{
+  echo "## The platform on a real cluster (measured)"
+  echo
+} >"$CLUSTER_MD"
+if [[ "${BENCH_SKIP_CLUSTER:-0}" == 1 || "$(id -u)" != 0 ]]; then
+  echo "Skipped ($( [[ "$(id -u)" != 0 ]] && echo "needs root" || echo "BENCH_SKIP_CLUSTER=1")): see \`npm run test:cluster\`." >>"$CLUSTER_MD"
+else
+  # Whether the builds had their cache: the timings of a build step mean nothing without it.
+  cache_state=cold
+  if compgen -G "$CACHE/k8s/*/go*/bin/kubelet" >/dev/null && compgen -G "$CACHE/images/apache-spark-*.tar" >/dev/null; then
+    cache_state=warm
+  fi
+  log "npm run test:cluster (build cache: $cache_state)"
+  outcome=passed
+  if ! run_child env SPARKPLAT_CLUSTER_TIMINGS="$WORK/cluster.timings" npm run test:cluster >"$WORK/cluster.log" 2>&1; then
+    outcome="FAILED (last lines: $(tail -n 3 "$WORK/cluster.log" | tr '\n|' ' /'))"
+    failed+=("cluster")
+  fi
+  {
+    echo "\`npm run test:cluster\` on this machine: a 3-node kubeadm cluster in network and mount namespaces,"
+    echo "the operator chart through helm, every rendered object applied, the program's smoke check, the"
+    echo "shipped notebook in the JupyterLab pod (see the README's section on the tier). Outcome: $outcome."
+    echo "Build cache at start: **$cache_state** (\`$CACHE\`); the cold figures are in"
+    # shellcheck disable=SC2016  # markdown backticks, not a command substitution
+    echo '[`bench/history/cold-ci.md`](history/cold-ci.md).'
+    echo
+    echo "| step | seconds | what it covers |"
+    echo "|---|---|---|"
+  } >>"$CLUSTER_MD"
+  if [[ -s "$WORK/cluster.timings" ]]; then
+    while read -r step secs; do
+      case "$step" in
+        build_kubernetes) what="Kubernetes binaries and helm from the Go module proxy ($cache_state cache)" ;;
+        build_images) what="pause, control plane, etcd, CoreDNS, kube-proxy, Flannel, Spark and operator images ($cache_state cache)" ;;
+        cluster_up) what="nodes, kubeadm init, Flannel, joins, all Ready, CoreDNS" ;;
+        operator_ready) what="spark-operator chart installed through helm, controller and webhook ready" ;;
+        history_server_ready) what="rendered objects applied, History Server pod Ready" ;;
+        smoke_submitted_to_completed) what="smoke SparkApplication: created → COMPLETED (the operator's own times)" ;;
+        smoke_completed_to_listed) what="smoke application: COMPLETED → listed by the History Server (the self-check Job's end)" ;;
+        self_check) what="the program's self-check Job, from the smoke application's create to the Job's end" ;;
+        jupyterlab_ready) what="JupyterLab pod Ready through its probes (after the smoke check)" ;;
+        notebook) what="the shipped notebook, top to bottom, executors as pods" ;;
+        teardown) what="everything removed: processes, namespaces, bridge, rules, mounts" ;;
+        total) what="the whole tier" ;;
+        *) what="" ;;
+      esac
+      echo "| \`$step\` | $secs | $what |"
+    done <"$WORK/cluster.timings" >>"$CLUSTER_MD"
+  else
+    echo "| (no timings: the tier stopped before printing them) | | |" >>"$CLUSTER_MD"
+  fi
+fi
+
 # --- results.md --------------------------------------------------------------------------------------
 CPU_MODEL="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
@@ -136,7 +193,7 @@ MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
   echo "| machine | $(nproc) CPUs ($CPU_MODEL), $MEM_GIB GiB memory, $(uname -sr) |"
   echo "| load average at start / end (1, 5, 15 min) | $LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg) |"
   echo "| Spark / Java | $SPARK_VERSION / $(java -version 2>&1 | head -n 1) |"
-  echo "| commands | \`npx ts-node --transpile-only bench/deploy.ts\`; \`python bench/historyServer.py --sizes ${BENCH_SIZES:-50,200,1000} --tuning-variants ${BENCH_TUNING-rolling}\` (${HS_SECONDS} s); \`npm test\`; \`npm run test:integration\` |"
+  echo "| commands | \`npx ts-node --transpile-only bench/deploy.ts\`; \`python bench/historyServer.py --sizes ${BENCH_SIZES:-50,200,1000} --tuning-variants ${BENCH_TUNING-rolling}\` (${HS_SECONDS} s); \`npm test\`; \`npm run test:integration\`; \`npm run test:cluster\` |"
   echo "| total | $((SECONDS - START)) s |"
   if ((${#failed[@]})); then
     echo "| **failed** | ${failed[*]} |"
@@ -153,6 +210,8 @@ MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
   echo '[`bench/history/tuning.md`](history/tuning.md).'
   echo
   cat "$SUITES_MD"
+  echo
+  cat "$CLUSTER_MD"
   if [[ -f "$HERE/history/mutation.md" ]]; then
     echo
     cat "$HERE/history/mutation.md"

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ObjectStoreCredentials } from "../config";
 import { denyInsecureTransport, eventLogAccessPolicy, eventLogLifecycleRules } from "../render/s3";
 
 export interface EventLogStoreArgs {
@@ -11,8 +12,12 @@ export interface EventLogStoreArgs {
     retentionDays: number;
     /** Delete the bucket and every event log on `pulumi destroy` (default false: the bucket is kept). */
     forceDestroy: boolean;
-    /** Role of the EC2 nodes; the least-privilege event-log policy is attached to it. */
-    nodeRoleName: pulumi.Input<string>;
+    /**
+     * Role of the EC2 nodes; the least-privilege event-log policy is attached to it. Absent (a
+     * cluster of the user's, whose nodes have no instance profile): an IAM user gets the policy,
+     * and its access key is the `credentials` output, for the Secret spark-object-store.
+     */
+    nodeRoleName?: pulumi.Input<string>;
     /** Prefix of `Name` tags. */
     clusterName: string;
 }
@@ -31,6 +36,8 @@ export class EventLogStore extends pulumi.ComponentResource {
     public readonly policyArn: pulumi.Output<string>;
     /** The zero-byte directory object; jobs and the History Server start after it exists. */
     public readonly prefixMarker: aws.s3.BucketObjectv2;
+    /** The IAM user's access key, without nodeRoleName. */
+    public readonly credentials?: ObjectStoreCredentials;
 
     constructor(name: string, args: EventLogStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-platform:storage:EventLogStore", name, {}, opts);
@@ -84,7 +91,15 @@ export class EventLogStore extends pulumi.ComponentResource {
             policy: bucket.arn.apply((arn) => JSON.stringify(eventLogAccessPolicy(arn, [args.prefix, args.dataPrefix]))),
             tags,
         }, { parent: this });
-        const attachment = new aws.iam.RolePolicyAttachment(`${name}-access-attachment`, { role: args.nodeRoleName, policyArn: policy.arn }, { parent: policy });
+        let attachment: pulumi.CustomResource;
+        if (args.nodeRoleName !== undefined) {
+            attachment = new aws.iam.RolePolicyAttachment(`${name}-access-attachment`, { role: args.nodeRoleName, policyArn: policy.arn }, { parent: policy });
+        } else {
+            const user = new aws.iam.User(`${name}-user`, { tags }, { parent: this });
+            attachment = new aws.iam.UserPolicyAttachment(`${name}-access-attachment`, { user: user.name, policyArn: policy.arn }, { parent: policy });
+            const key = new aws.iam.AccessKey(`${name}-key`, { user: user.name }, { parent: user });
+            this.credentials = { accessKey: pulumi.secret(key.id), secretKey: key.secret };
+        }
         this.policyArn = policy.arn;
 
         // Read through the directory object and the policy attachment: whoever uses the URI

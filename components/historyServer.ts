@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { historyServerName, namespace, objectStoreSecretObject } from "../render/manifests";
 import { historyManifests, historyNamespace, historyServerDefaults, historyServerUrl } from "../render/platform";
-import { ObjectStoreCredentials, StackConfig } from "../config";
+import { ObjectStoreCredentials, ServiceType, StackConfig } from "../config";
 import { createObject, createObjects } from "./k8sObjects";
 
 export interface HistoryServerArgs {
@@ -11,13 +11,29 @@ export interface HistoryServerArgs {
     eventLogUri: pulumi.Input<string>;
     /** Region, retention and NodePort come from here. */
     config: StackConfig;
-    /** Public address users open the UI on (the control plane's Elastic IP). */
-    publicIp: pulumi.Input<string>;
+    /** Address users open the NodePort on (the control plane's Elastic IP, or publicAddress); unused with a LoadBalancer. */
+    publicAddress: pulumi.Input<string>;
     /** Keys of a store of the user's (config objectStore*), as secrets; absent: the instance profile. */
     objectStoreCredentials?: ObjectStoreCredentials;
+    /** What the pod needs first (the node-setup DaemonSet on a cluster of the user's). */
+    dependsOn?: pulumi.Resource[];
 }
 
 /** The Spark History Server, reading event logs from S3 with the nodes' instance profile. */
+/**
+ * Where users reach a Service: the public address for a NodePort, the load balancer's address
+ * (Pulumi waits until the Service has one) for a LoadBalancer.
+ */
+export function serviceAddress(type: ServiceType, service: k8s.core.v1.Service, publicAddress: pulumi.Input<string>): pulumi.Output<string> {
+    if (type !== "LoadBalancer") return pulumi.output(publicAddress);
+    return service.status.apply((s) => {
+        const ingress = s?.loadBalancer?.ingress?.[0];
+        const address = ingress?.hostname || ingress?.ip;
+        if (!address) throw new Error(`the Service ${service.metadata.name} of type LoadBalancer has no address; does the cluster have a load-balancer controller?`);
+        return address;
+    });
+}
+
 export class HistoryServer extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     public readonly namespace: string;
@@ -38,10 +54,12 @@ export class HistoryServer extends pulumi.ComponentResource {
         const secret = keys
             ? [createObject(name, objectStoreSecretObject(this.namespace, keys.accessKey, keys.secretKey), { parent: this, provider: args.provider, dependsOn: [ns] })]
             : [];
-        const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: [ns, ...secret] });
+        const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: [ns, ...secret, ...(args.dependsOn ?? [])] });
         this.deployment = created.get(`Deployment/${historyServerName}`)!;
+        const service = created.get(`Service/${historyServerName}`) as k8s.core.v1.Service;
 
-        this.url = pulumi.all([args.publicIp, this.deployment.id]).apply(([ip]) => historyServerUrl(args.config, ip));
+        const address = serviceAddress(args.config.serviceType, service, args.publicAddress);
+        this.url = pulumi.all([address, this.deployment.id]).apply(([a]) => historyServerUrl(args.config, a));
         this.registerOutputs({ url: this.url });
     }
 }

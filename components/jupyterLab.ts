@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { StackConfig } from "../config";
 import { jupyterName } from "../render/manifests";
-import { historyServerUrl, jupyterDefaults, jupyterManifests } from "../render/platform";
+import { jupyterDefaults, jupyterManifests, jupyterUrl } from "../render/platform";
+import { serviceAddress } from "./historyServer";
 import { createObjects } from "./k8sObjects";
 
 export interface JupyterLabArgs {
@@ -15,10 +16,14 @@ export interface JupyterLabArgs {
     /** `s3a://<bucket>/<dataPrefix>/` from EventLogStore, for the notebooks' own data. */
     dataUri: pulumi.Input<string>;
     config: StackConfig;
-    /** Public address users open JupyterLab on (the control plane's Elastic IP). */
-    publicIp: pulumi.Input<string>;
-    /** Kubernetes node whose disk holds the notebooks (the first worker). */
-    notebookNode: string;
+    /** Address users open the NodePort on (the control plane's Elastic IP, or publicAddress); unused with a LoadBalancer. */
+    publicAddress: pulumi.Input<string>;
+    /** The History Server's URL, shown by the notebook. */
+    historyServerUrl: pulumi.Input<string>;
+    /** Kubernetes node whose disk holds the notebooks; none: a volume of a StorageClass. */
+    notebookNode?: string;
+    /** What the pod needs first (the node-setup DaemonSet on a cluster of the user's). */
+    dependsOn?: pulumi.Resource[];
 }
 
 /**
@@ -44,12 +49,14 @@ export class JupyterLab extends pulumi.ComponentResource {
             sparkDefaults,
             token: this.token,
             dataUri: args.dataUri,
-            historyServerUrl: pulumi.output(args.publicIp).apply((ip) => historyServerUrl(cfg, ip)),
+            historyServerUrl: args.historyServerUrl,
         });
-        const created = createObjects(name, objects, { parent: this, provider: args.provider });
+        const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: args.dependsOn });
         const deployment = created.get(`Deployment/${jupyterName}`)!;
+        const service = created.get(`Service/${jupyterName}`) as k8s.core.v1.Service;
 
-        this.url = pulumi.all([args.publicIp, deployment.id]).apply(([ip]) => `http://${ip}:${cfg.jupyterNodePort}/lab`);
+        const address = serviceAddress(cfg.serviceType, service, args.publicAddress);
+        this.url = pulumi.all([address, deployment.id]).apply(([a]) => jupyterUrl(cfg, a));
         this.registerOutputs({ url: this.url, token: this.token });
     }
 }

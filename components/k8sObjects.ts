@@ -13,6 +13,8 @@ const kinds: Record<string, Constructor> = {
     "v1/PersistentVolume": k8s.core.v1.PersistentVolume,
     "v1/PersistentVolumeClaim": k8s.core.v1.PersistentVolumeClaim,
     "apps/v1/Deployment": k8s.apps.v1.Deployment,
+    "apps/v1/DaemonSet": k8s.apps.v1.DaemonSet,
+    "batch/v1/Job": k8s.batch.v1.Job,
     "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
     "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
 };
@@ -32,7 +34,7 @@ export function createObject(prefix: string, obj: K8sObject, opts: pulumi.Custom
 export function createObjects(
     prefix: string,
     objs: K8sObject[],
-    opts: { provider: pulumi.ProviderResource; parent: pulumi.Resource; dependsOn?: pulumi.Resource[] },
+    opts: { provider: pulumi.ProviderResource; parent?: pulumi.Resource; dependsOn?: pulumi.Resource[] },
 ): Map<string, pulumi.CustomResource> {
     const created = new Map<string, pulumi.CustomResource>();
     const supporting: pulumi.CustomResource[] = [];

@@ -1,23 +1,22 @@
-import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
-import { jobSparkConf, smokeCheckEnv, smokeManifest } from "../render/platform";
-import { createObject } from "./k8sObjects";
+import { selfCheckName } from "../render/manifests";
+import { jobSparkConf, selfCheckManifests, smokeApplicationName, smokeManifest } from "../render/platform";
+import { sparkOperator } from "../versions";
+import { createObject, createObjects } from "./k8sObjects";
 import { HistoryServer } from "./historyServer";
-import { KubeadmCluster } from "./kubeadmCluster";
-import { NodeInfo } from "./clusterNodes";
 import { SparkOperator } from "./sparkOperator";
 
 export interface SmokeTestArgs {
     config: StackConfig;
-    cluster: KubeadmCluster;
-    controlPlane: NodeInfo;
     provider: k8s.Provider;
     /** The operator: its webhooks (failurePolicy Fail) must serve before any SparkApplication is created. */
     operator: SparkOperator;
     eventLogUri: pulumi.Input<string>;
     historyServer: HistoryServer;
+    /** What else Spark pods need first (the node-setup DaemonSet on a cluster of the user's). */
+    dependsOn?: pulumi.Resource[];
 }
 
 /** What the self-check found: the smoke application and where to see it. */
@@ -29,9 +28,11 @@ export interface SmokeTestResult {
 }
 
 /**
- * The platform checks itself: a SparkApplication (Pi in Python, from the image's examples)
- * runs through the operator with event logs to S3; `pulumi up` then waits until it completed
- * and the History Server lists it, and fails with the driver's or the History Server's log tail.
+ * The platform checks itself: a SparkApplication (Pi in Python, from the image's examples) runs
+ * through the operator with event logs to the store, then the self-check Job
+ * (scripts/pod/self-check.py) waits until it completed and the History Server lists it. Pulumi
+ * waits for the Job, so `pulumi up` fails with the end of the Job's log (the driver's or the
+ * History Server's log tail) when the platform does not work. The same on every kind of cluster.
  */
 export class SmokeTest extends pulumi.ComponentResource {
     public readonly result: pulumi.Output<SmokeTestResult>;
@@ -39,40 +40,50 @@ export class SmokeTest extends pulumi.ComponentResource {
     constructor(name: string, args: SmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
         super("spark-platform:spark:SmokeTest", name, {}, opts);
         const cfg = args.config;
+        const childOpts = { parent: this, provider: args.provider };
 
         const sparkConf = pulumi.output(args.eventLogUri).apply((uri) => jobSparkConf(cfg, uri));
         // The chart's SparkApplication webhooks refuse every create until the operator's release is
         // up ("failed calling webhook"); the History Server must be there to list the result.
         const app = createObject(name, smokeManifest(cfg, sparkConf, args.operator.serviceAccount), {
-            parent: this,
-            provider: args.provider,
-            dependsOn: [args.historyServer.deployment, args.operator.release],
-        });
+            ...childOpts,
+            dependsOn: [args.historyServer.deployment, args.operator.release, ...(args.dependsOn ?? [])],
+        }) as k8s.apiextensions.CustomResource;
 
-        const check = args.cluster.run(`${name}-check`, args.controlPlane, "smoke-check", {
-            ...smokeCheckEnv(cfg),
-            // Read through the operator: the check starts once the job namespace is served.
-            NAMESPACE: args.operator.jobNamespace,
-        // The uid changes whenever the application is created again (`pulumi up --replace`).
-        }, { triggers: [(app as k8s.apiextensions.CustomResource).metadata.apply((m) => m?.uid ?? "")], dependsOn: [app], parent: this });
+        // The application's uid changes whenever it is created again (`pulumi up --replace`): the
+        // Job's template changes with it, and Pulumi runs the Job again.
+        const runFor = app.metadata.apply((m) => m?.uid ?? "");
+        const check = createObjects(name, selfCheckManifests(cfg, runFor), { ...childOpts, dependsOn: [app] });
+        const job = check.get(`Job/${selfCheckName}`)!;
 
-        // The check reaches the History Server on the control plane itself; users open it on the public URL.
-        this.result = pulumi.all([check.stdout, args.historyServer.url]).apply(([out, url]) => {
-            const r = parseSmokeResult(out);
+        // Read once the Job has completed: the application's id and times, as the operator recorded
+        // them. (CustomResource.get would register no `status` output: name it among the args.)
+        const done = new k8s.apiextensions.CustomResource(`${name}-result`, {
+            apiVersion: sparkOperator.apiVersion,
+            kind: "SparkApplication",
+            status: undefined,
+        }, { ...childOpts, id: pulumi.all([job.id, app.id]).apply(() => `${cfg.jobNamespace}/${smokeApplicationName}`) });
+
+        const status = (done as unknown as { status: pulumi.Output<unknown> }).status;
+        this.result = pulumi.all([status, args.historyServer.url]).apply(([status, url]) => {
+            const r = smokeResult(status);
             return { ...r, historyUrl: `${url}/history/${r.applicationId}/jobs/` };
         });
         this.registerOutputs({ result: this.result });
     }
 }
 
-/** The last line of scripts/smoke-check.sh's stdout is one JSON object. */
-export function parseSmokeResult(stdout: string | undefined): SmokeTestResult {
-    const line = (stdout ?? "").trim().split("\n").pop() ?? "";
-    try {
-        const r = JSON.parse(line);
-        if (typeof r.applicationId === "string") return r as SmokeTestResult;
-    } catch {
-        // fall through to the error below
+/** The smoke application's result from its status, once the self-check passed. */
+export function smokeResult(status: unknown): Omit<SmokeTestResult, "historyUrl"> {
+    const s = (status ?? {}) as { sparkApplicationId?: unknown; lastSubmissionAttemptTime?: unknown; terminationTime?: unknown };
+    if (typeof s.sparkApplicationId !== "string" || s.sparkApplicationId === "") {
+        throw new Error(`the smoke application has no .status.sparkApplicationId after the self-check passed; its status was: ${JSON.stringify(status)}`);
     }
-    throw new Error(`the smoke check printed no result line; its output was:\n${stdout ?? "(none)"}`);
+    const started = Date.parse(String(s.lastSubmissionAttemptTime ?? ""));
+    const ended = Date.parse(String(s.terminationTime ?? ""));
+    return {
+        applicationId: s.sparkApplicationId,
+        name: smokeApplicationName,
+        durationMs: Number.isFinite(started) && Number.isFinite(ended) ? ended - started : 0,
+    };
 }

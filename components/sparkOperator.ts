@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { sparkOperatorValues, sparkServiceAccount } from "../render/helmValues";
-import { ObjectStoreCredentials } from "../config";
+import { ChartSource, ObjectStoreCredentials } from "../config";
 import { namespace, objectStoreSecretObject } from "../render/manifests";
 import { sparkOperator } from "../versions";
 import { createObject } from "./k8sObjects";
@@ -15,6 +15,10 @@ export interface SparkOperatorArgs {
     operatorNamespace?: string;
     /** Keys of a store of the user's: a Secret in the job namespace for drivers, executors and notebooks. */
     objectStoreCredentials?: ObjectStoreCredentials;
+    /** The chart's repository, or a folder holding it (config operatorChart). */
+    chart: ChartSource;
+    /** A mirror of the controller image (config imageRegistry). */
+    imageRegistry?: string;
 }
 
 /**
@@ -35,11 +39,9 @@ export class SparkOperator extends pulumi.ComponentResource {
 
         this.release = new k8s.helm.v3.Release(`${name}-release`, {
             name: "spark-operator",
-            chart: sparkOperator.chart,
-            version: sparkOperator.version,
-            repositoryOpts: { repo: sparkOperator.repository },
+            ...chartSourceArgs(args.chart),
             namespace: operatorNs.metadata.name,
-            values: sparkOperatorValues(args.jobNamespace),
+            values: sparkOperatorValues(args.jobNamespace, args.imageRegistry),
             // Wait for the controller and the webhook: SparkApplications are refused until both run.
             skipAwait: false,
             timeout: 600,
@@ -56,4 +58,11 @@ export class SparkOperator extends pulumi.ComponentResource {
         this.jobNamespace = pulumi.all([jobNs.metadata.name, this.release.status, pulumi.all(secretIds)]).apply(([ns]) => ns);
         this.registerOutputs({ jobNamespace: this.jobNamespace, release: this.release.status });
     }
+}
+
+/** The Release's chart arguments: the pinned chart from a repository (https:// or oci://), or a chart folder. */
+export function chartSourceArgs(source: ChartSource): Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts"> {
+    if ("path" in source) return { chart: source.path };
+    if (source.repo.startsWith("oci://")) return { chart: `${source.repo}/${sparkOperator.chart}`, version: sparkOperator.version };
+    return { chart: sparkOperator.chart, version: sparkOperator.version, repositoryOpts: { repo: source.repo } };
 }

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { instanceTypes, StackConfig } from "../config";
+import { StackConfig } from "../config";
 import * as versions from "../versions";
 import { chartHeader, flannelValues, sparkOperatorValues, sparkServiceAccount } from "./helmValues";
 import { kubeadmConfig } from "./kubeadm";
@@ -14,8 +14,11 @@ import {
     jobsDefaults,
     jupyterDefaults,
     jupyterManifests,
+    nodeSetupManifests,
+    nodeSetupNamespace,
     objectStoreSecretNamespaces,
     prepareNodeEnv,
+    selfCheckManifests,
     smokeManifest,
 } from "./platform";
 import { eventLogAccessPolicy, eventLogLifecycleRules } from "./s3";
@@ -30,6 +33,8 @@ export const placeholders = {
     objectStoreAccessKey: "<object-store-access-key>",
     objectStoreSecretKey: "<object-store-secret-key>",
     joinCommand: "<kubeadm-join-command-made-for-this-worker>",
+    smokeApplicationUid: "<smoke-application-uid>",
+    publicAddress: "<public-address>",
 } as const;
 
 /** Every generated artifact of a stack, by path relative to the render folder. */
@@ -42,19 +47,56 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
 
     files["versions.json"] = JSON.stringify({ stack, ...versions, selected: { kubernetes: cfg.kubernetesVersion } }, null, 2) + "\n";
 
-    files["helm/spark-operator.values.yaml"] = chartHeader(versions.sparkOperator) + stringify(sparkOperatorValues(cfg.jobNamespace));
-    files["helm/flannel.values.yaml"] = chartHeader(versions.flannel) + stringify(flannelValues(cfg.podCidr));
+    files["helm/spark-operator.values.yaml"] = chartHeader(versions.sparkOperator) + stringify(sparkOperatorValues(cfg.jobNamespace, cfg.imageRegistry));
+    // A cluster of the user's has its own network and nodes: no Flannel, no kubeadm, no node scripts.
+    const own = cfg.existingCluster === undefined;
+    if (own) files["helm/flannel.values.yaml"] = chartHeader(versions.flannel) + stringify(flannelValues(cfg.podCidr));
 
     files["spark/jobs.conf"] = jobsDefaults(cfg, eventLogUri);
     files["spark/history-server.conf"] = historyServerDefaults(cfg, eventLogUri);
     files["spark/jupyter.conf"] = jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace);
-    files["spark/executor-sizing.json"] = JSON.stringify(executorSizing(instanceTypes[cfg.workerInstanceType], cfg.workerCount), null, 2) + "\n";
+    files["spark/executor-sizing.json"] = JSON.stringify(executorSizing(cfg.workerNode, cfg.workerCount), null, 2) + "\n";
 
     // What the nodes may do in the bucket (the integration tier runs Spark under exactly this);
     // a store of the user's has neither: its keys' rights and its retention are the user's.
-    if (!cfg.objectStore) files["aws/node-s3-policy.json"] = JSON.stringify(eventLogAccessPolicy(`arn:aws:s3:::${placeholders.bucket}`, [cfg.eventLogPrefix, cfg.dataPrefix]), null, 2) + "\n";
+    if (!cfg.objectStore) files[own ? "aws/node-s3-policy.json" : "aws/s3-user-policy.json"] = JSON.stringify(eventLogAccessPolicy(`arn:aws:s3:::${placeholders.bucket}`, [cfg.eventLogPrefix, cfg.dataPrefix]), null, 2) + "\n";
     if (!cfg.objectStore) files["aws/lifecycle-rules.json"] = JSON.stringify(eventLogLifecycleRules(cfg.eventLogPrefix, cfg.eventLogRetentionDays), null, 2) + "\n";
 
+    if (own) renderNodes(cfg, files, workers);
+
+    const address = own ? placeholders.controlPlanePublicIp : cfg.publicAddress ?? placeholders.publicAddress;
+    const objects: K8sObject[] = [
+        ...(own ? [flannelNamespace()] : [namespace(nodeSetupNamespace), ...nodeSetupManifests(cfg)]),
+        namespace(cfg.jobNamespace),
+        namespace("spark-operator"),
+        namespace(historyNamespace),
+        ...historyManifests(cfg, historyServerDefaults(cfg, eventLogUri)),
+        ...jupyterManifests(cfg, own ? workers[0] : cfg.existingCluster?.notebookNode, {
+            sparkDefaults: jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace),
+            token: placeholders.jupyterToken,
+            dataUri: `s3a://${bucket}/${cfg.dataPrefix}/`,
+            historyServerUrl: historyServerUrl(cfg, address),
+        }),
+        smokeManifest(cfg, jobSparkConf(cfg, eventLogUri), sparkServiceAccount),
+        ...selfCheckManifests(cfg, placeholders.smokeApplicationUid),
+    ];
+    for (const ns of objectStoreSecretNamespaces(cfg)) {
+        objects.push(objectStoreSecretObject(ns, placeholders.objectStoreAccessKey, placeholders.objectStoreSecretKey));
+    }
+    const counts = new Map<string, number>();
+    for (const o of objects) counts.set(objectFileName(o), (counts.get(objectFileName(o)) ?? 0) + 1);
+    for (const o of objects) {
+        // Objects of one kind and name in several namespaces (the store's Secret) say which one.
+        const base = objectFileName(o);
+        const file = `k8s/${counts.get(base)! > 1 && o.metadata.namespace ? base.replace(/\.yaml$/, `.${o.metadata.namespace}.yaml`) : base}`;
+        if (files[file]) throw new Error(`two rendered objects share ${file}`);
+        files[file] = stringify(o, { aliasDuplicateObjects: false });
+    }
+    return files;
+}
+
+/** The kubeadm configuration and every node script of the program's own cluster. */
+function renderNodes(cfg: StackConfig, files: Record<string, string>, workers: string[]): void {
     const kubeadm = kubeadmConfig({
         nodeName: "control-plane",
         advertiseAddress: placeholders.controlPlanePrivateIp,
@@ -75,32 +117,4 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
         script(w, "join-worker", { JOIN_COMMAND: placeholders.joinCommand, NODE_NAME: w });
         script("control-plane", "drain-node", { NODE_NAME: w });
     }
-
-    const objects: K8sObject[] = [
-        flannelNamespace(),
-        namespace(cfg.jobNamespace),
-        namespace("spark-operator"),
-        namespace(historyNamespace),
-        ...historyManifests(cfg, historyServerDefaults(cfg, eventLogUri)),
-        ...jupyterManifests(cfg, workers[0], {
-            sparkDefaults: jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace),
-            token: placeholders.jupyterToken,
-            dataUri: `s3a://${bucket}/${cfg.dataPrefix}/`,
-            historyServerUrl: historyServerUrl(cfg, placeholders.controlPlanePublicIp),
-        }),
-        smokeManifest(cfg, jobSparkConf(cfg, eventLogUri), sparkServiceAccount),
-    ];
-    for (const ns of objectStoreSecretNamespaces(cfg)) {
-        objects.push(objectStoreSecretObject(ns, placeholders.objectStoreAccessKey, placeholders.objectStoreSecretKey));
-    }
-    const counts = new Map<string, number>();
-    for (const o of objects) counts.set(objectFileName(o), (counts.get(objectFileName(o)) ?? 0) + 1);
-    for (const o of objects) {
-        // Objects of one kind and name in several namespaces (the store's Secret) say which one.
-        const base = objectFileName(o);
-        const file = `k8s/${counts.get(base)! > 1 && o.metadata.namespace ? base.replace(/\.yaml$/, `.${o.metadata.namespace}.yaml`) : base}`;
-        if (files[file]) throw new Error(`two rendered objects share ${file}`);
-        files[file] = stringify(o, { aliasDuplicateObjects: false });
-    }
-    return files;
 }

@@ -1,9 +1,17 @@
 /** Name of the service account the chart creates in the job namespace for drivers. */
 export const sparkServiceAccount = "spark";
 
-/** Values for the kubeflow spark-operator chart. */
-export function sparkOperatorValues(jobNamespace: string): Record<string, unknown> {
+/** Where the chart's controller image lives unless imageRegistry names a mirror. */
+export const operatorImageRegistry = "ghcr.io";
+
+/**
+ * Values for the kubeflow spark-operator chart. With a mirror (imageRegistry) the controller image
+ * is `<imageRegistry>/kubeflow/spark-operator/controller:<chart appVersion>`: the mirror keeps the
+ * public path under its own prefix, as for the Spark image.
+ */
+export function sparkOperatorValues(jobNamespace: string, imageRegistry?: string): Record<string, unknown> {
     return {
+        ...(imageRegistry ? { image: { registry: imageRegistry } } : {}),
         controller: {
             // One replica is enough for a single cluster; the webhook and controller restart on failure.
             replicas: 1,

@@ -1,5 +1,6 @@
 import type { Input } from "@pulumi/pulumi";
 import { spark, sparkOperator } from "../versions";
+import type { ServiceType } from "../config";
 import { objectStoreSecret, s3aClasspath, s3aJarsDir, s3aJarsVolume, SparkConf } from "./sparkConf";
 
 /** A Kubernetes object as plain data: what the program creates, and what the render writes. */
@@ -81,6 +82,9 @@ export interface HistoryServerArgs {
     uiPort: number;
     nodePort: number;
     storePath: string;
+    /** The Spark image (render/platform.ts sparkImage). */
+    image: string;
+    serviceType: ServiceType;
 }
 
 export const historyServerName = "spark-history-server";
@@ -109,7 +113,7 @@ export function historyServerObjects(args: HistoryServerArgs): K8sObject[] {
         containers: [
             {
                 name: "history-server",
-                image: spark.image,
+                image: args.image,
                 command: ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.history.HistoryServer"],
                 env: [
                     { name: "SPARK_CONF_DIR", value: "/opt/spark/conf" },
@@ -146,7 +150,7 @@ export function historyServerObjects(args: HistoryServerArgs): K8sObject[] {
             kind: "Service",
             metadata: { name: historyServerName, namespace: args.namespace, labels: l },
             spec: {
-                type: "NodePort",
+                type: args.serviceType,
                 selector,
                 ports: [{ name: "http", port: args.uiPort, targetPort: "http", nodePort: args.nodePort }],
             },
@@ -162,6 +166,7 @@ export interface SmokeApplicationArgs {
     sparkConf: Value<SparkConf>;
     /** Number of partitions of pi.py: small, so the check is quick. */
     partitions: number;
+    image: string;
 }
 
 /** Python Pi from the image's examples, run through the operator with event logs to S3. */
@@ -177,7 +182,7 @@ export function smokeApplication(args: SmokeApplicationArgs): K8sObject {
             type: "Python",
             pythonVersion: "3",
             mode: "cluster",
-            image: spark.image,
+            image: args.image,
             imagePullPolicy: "IfNotPresent",
             mainApplicationFile: smokeApplicationFile,
             arguments: [String(args.partitions)],
@@ -219,10 +224,10 @@ export interface JupyterArgs {
     nodePort: number;
     driverPort: number;
     blockManagerPort: number;
-    /** Kubernetes node that holds the notebook volume. */
-    nodeName: string;
-    /** Folder on that node for notebooks (created by scripts/prepare-node.sh, owned by the spark user). */
-    dataDir: string;
+    /** Where the notebooks live: a folder on a node (a local PersistentVolume), or a volume of a StorageClass. */
+    storage: NotebookStorage;
+    image: string;
+    serviceType: ServiceType;
     jupyterlabVersion: string;
     driverMemory: string;
     /** `s3a://` URI where notebooks keep their data (SPARK_DATA_URI in the kernel). */
@@ -234,7 +239,7 @@ export interface JupyterArgs {
 export const jupyterName = "jupyter";
 /** Headless Service of the notebook pod: `spark.driver.host` for the executors. */
 export const jupyterDriverService = "jupyter-driver";
-const jupyterPort = 8888;
+export const jupyterPort = 8888;
 /** Answers 200 without a token (`/api/status` and every other API path answer 403). */
 export const jupyterHealthPath = "/api";
 const sparkUiPort = 4040;
@@ -257,7 +262,6 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
     const ns = args.namespace;
     const l = labels(jupyterName, "notebook");
     const selector = { "app.kubernetes.io/name": jupyterName };
-    const storageClass = "spark-platform-local";
     return [
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: jupyterName, namespace: ns, labels: l } },
         {
@@ -292,37 +296,7 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
             metadata: { name: `${jupyterName}-files`, namespace: ns, labels: l },
             data: { "jupyter-start.sh": args.startScript, "spark-session.py": args.kernelStartup, ...args.notebooks },
         },
-        {
-            apiVersion: "v1",
-            kind: "PersistentVolume",
-            metadata: { name: `${ns}-${jupyterName}-notebooks`, labels: l },
-            spec: {
-                capacity: { storage: "10Gi" },
-                accessModes: ["ReadWriteOnce"],
-                // Notebooks outlive the pod and the PVC; deleting the stack leaves the folder on the node.
-                persistentVolumeReclaimPolicy: "Retain",
-                storageClassName: storageClass,
-                local: { path: args.dataDir },
-                nodeAffinity: {
-                    required: {
-                        nodeSelectorTerms: [
-                            { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [args.nodeName] }] },
-                        ],
-                    },
-                },
-            },
-        },
-        {
-            apiVersion: "v1",
-            kind: "PersistentVolumeClaim",
-            metadata: { name: `${jupyterName}-notebooks`, namespace: ns, labels: l },
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: storageClass,
-                volumeName: `${ns}-${jupyterName}-notebooks`,
-                resources: { requests: { storage: "10Gi" } },
-            },
-        },
+        ...notebookVolume(ns, l, args.storage),
         // The notebook volume is ReadWriteOnce on one node: never two pods at once.
         singletonDeployment(jupyterName, ns, l, {
             serviceAccountName: jupyterName,
@@ -331,7 +305,7 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
         containers: [
             {
                 name: "jupyterlab",
-                image: spark.image,
+                image: args.image,
                 command: ["bash", "/opt/platform/files/jupyter-start.sh"],
                 env: [
                     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -383,7 +357,7 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
             kind: "Service",
             metadata: { name: jupyterName, namespace: ns, labels: l },
             spec: {
-                type: "NodePort",
+                type: args.serviceType,
                 selector,
                 ports: [{ name: "http", port: jupyterPort, targetPort: "http", nodePort: args.nodePort }],
             },
@@ -400,6 +374,237 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
                     { name: "spark-blockmgr", port: args.blockManagerPort, targetPort: "spark-blockmgr" },
                     { name: "spark-ui", port: sparkUiPort, targetPort: "spark-ui" },
                 ],
+            },
+        },
+    ];
+}
+
+/** Where JupyterLab keeps its notebooks. */
+export type NotebookStorage =
+    /** A folder on one node (made by scripts/prepare-node.sh or the node-setup DaemonSet, owned by the spark user). */
+    | { node: string; dir: string }
+    /** A volume claimed from a StorageClass; without a name, the cluster's default class. */
+    | { storageClass?: string };
+
+const notebookVolumeSize = "10Gi";
+
+/** The notebooks' claim and, for a folder on a node, the local PersistentVolume it binds. */
+function notebookVolume(ns: string, l: Record<string, string>, storage: NotebookStorage): K8sObject[] {
+    const claimName = `${jupyterName}-notebooks`;
+    if (!("node" in storage)) {
+        return [{
+            apiVersion: "v1",
+            kind: "PersistentVolumeClaim",
+            metadata: { name: claimName, namespace: ns, labels: l },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                ...(storage.storageClass ? { storageClassName: storage.storageClass } : {}),
+                resources: { requests: { storage: notebookVolumeSize } },
+            },
+        }];
+    }
+    const storageClass = "spark-platform-local";
+    return [
+        {
+            apiVersion: "v1",
+            kind: "PersistentVolume",
+            metadata: { name: `${ns}-${jupyterName}-notebooks`, labels: l },
+            spec: {
+                capacity: { storage: notebookVolumeSize },
+                accessModes: ["ReadWriteOnce"],
+                // Notebooks outlive the pod and the PVC; deleting the stack leaves the folder on the node.
+                persistentVolumeReclaimPolicy: "Retain",
+                storageClassName: storageClass,
+                local: { path: storage.dir },
+                nodeAffinity: {
+                    required: {
+                        nodeSelectorTerms: [
+                            { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [storage.node] }] },
+                        ],
+                    },
+                },
+            },
+        },
+        {
+            apiVersion: "v1",
+            kind: "PersistentVolumeClaim",
+            metadata: { name: claimName, namespace: ns, labels: l },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: storageClass,
+                volumeName: `${ns}-${jupyterName}-notebooks`,
+                resources: { requests: { storage: notebookVolumeSize } },
+            },
+        },
+    ];
+}
+
+export interface NodeSetupArgs {
+    namespace: string;
+    image: string;
+    /** scripts/pod/node-setup.py */
+    script: string;
+    /** Lines `file url sha256` (render/platform.ts s3aJarList). */
+    jars: string;
+    /** The notebooks' folder, made on every node (only one node's is used). */
+    notebookDir?: string;
+}
+
+export const nodeSetupName = "spark-node-setup";
+
+/**
+ * On a cluster the program did not make, what prepare-node.sh does on its own nodes: the S3A jars
+ * in the hostPath every Spark pod mounts, and the notebooks' folder. An init container on every
+ * node (root: it writes host folders); the pod then idles, so that a new node gets its jars too.
+ */
+export function nodeSetupObjects(args: NodeSetupArgs): K8sObject[] {
+    const l = labels(nodeSetupName, "node-setup");
+    const dataMounts = args.notebookDir
+        ? { mount: [{ name: "notebooks", mountPath: args.notebookDir }], volume: [{ name: "notebooks", hostPath: { path: args.notebookDir, type: "DirectoryOrCreate" } }] }
+        : { mount: [], volume: [] };
+    return [
+        {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: nodeSetupName, namespace: args.namespace, labels: l },
+            data: { "node-setup.py": args.script },
+        },
+        {
+            apiVersion: "apps/v1",
+            kind: "DaemonSet",
+            metadata: { name: nodeSetupName, namespace: args.namespace, labels: l },
+            spec: {
+                selector: { matchLabels: { "app.kubernetes.io/name": nodeSetupName } },
+                template: {
+                    metadata: { labels: l },
+                    spec: {
+                        // Every node that may run a Spark pod or the notebook, whatever its taints.
+                        tolerations: [{ operator: "Exists" }],
+                        automountServiceAccountToken: false,
+                        initContainers: [{
+                            name: "node-setup",
+                            image: args.image,
+                            command: ["python3", "/opt/platform/node-setup.py"],
+                            env: [
+                                { name: "S3A_JARS_DIR", value: s3aJarsDir },
+                                { name: "S3A_JARS", value: args.jars },
+                                { name: "SPARK_UID", value: String(spark.uid) },
+                                ...(args.notebookDir ? [{ name: "JUPYTER_DATA_DIR", value: args.notebookDir }] : []),
+                            ],
+                            // Root only to write the two host folders; nothing else.
+                            securityContext: { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER"] } },
+                            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                            volumeMounts: [
+                                { name: "script", mountPath: "/opt/platform", readOnly: true },
+                                { name: s3aJarsVolume, mountPath: s3aJarsDir },
+                                ...dataMounts.mount,
+                            ],
+                        }],
+                        containers: [{
+                            name: "idle",
+                            image: args.image,
+                            command: ["sleep", "infinity"],
+                            securityContext: sparkSecurityContext.container,
+                            resources: { requests: { cpu: "1m", memory: "8Mi" }, limits: { memory: "32Mi" } },
+                        }],
+                        volumes: [
+                            { name: "script", configMap: { name: nodeSetupName } },
+                            { name: s3aJarsVolume, hostPath: { path: s3aJarsDir, type: "DirectoryOrCreate" } },
+                            ...dataMounts.volume,
+                        ],
+                    },
+                },
+            },
+        },
+    ];
+}
+
+export interface SelfCheckArgs {
+    /** The job namespace: the smoke application and this Job. */
+    namespace: string;
+    historyNamespace: string;
+    image: string;
+    /** scripts/pod/self-check.py */
+    script: string;
+    env: Record<string, string>;
+    /** Changes whenever the smoke application is created again, so that the Job runs again. */
+    runFor: Value<string>;
+    timeoutSeconds: number;
+}
+
+export const selfCheckName = "spark-self-check";
+
+/**
+ * The self-check as a Job in the cluster, the same on every kind of cluster (no SSH): it reads the
+ * smoke application through the API with a service account that may read only that, and asks the
+ * History Server through its Service.
+ */
+export function selfCheckObjects(args: SelfCheckArgs): K8sObject[] {
+    const l = labels(selfCheckName, "self-check");
+    const ns = args.namespace;
+    // Names differ by namespace too: an object's Pulumi name is its kind and name (k8sObjects.ts).
+    const readRole = (name: string, namespace: string, rules: Record<string, unknown>[]): K8sObject[] => [
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "Role",
+            metadata: { name, namespace, labels: l },
+            rules,
+        },
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata: { name, namespace, labels: l },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+            subjects: [{ kind: "ServiceAccount", name: selfCheckName, namespace: ns }],
+        },
+    ];
+    const podLogs = { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list"] };
+    return [
+        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: selfCheckName, namespace: ns, labels: l } },
+        ...readRole(selfCheckName, ns, [{ apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications"], verbs: ["get"] }, podLogs]),
+        ...readRole(`${selfCheckName}-history-logs`, args.historyNamespace, [podLogs]),
+        {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: selfCheckName, namespace: ns, labels: l },
+            data: { "self-check.py": args.script },
+        },
+        {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            metadata: {
+                name: selfCheckName,
+                namespace: ns,
+                labels: l,
+                annotations: {
+                    // Pulumi waits for the Job; a Job that failed runs again on the next `pulumi up`.
+                    "pulumi.com/timeoutSeconds": String(args.timeoutSeconds + 120),
+                    "pulumi.com/replaceUnready": "true",
+                },
+            },
+            spec: {
+                backoffLimit: 0,
+                activeDeadlineSeconds: args.timeoutSeconds + 60,
+                template: {
+                    metadata: { labels: l, annotations: { "spark-platform/run-for": args.runFor } },
+                    spec: {
+                        serviceAccountName: selfCheckName,
+                        restartPolicy: "Never",
+                        securityContext: sparkSecurityContext.pod,
+                        containers: [{
+                            name: "self-check",
+                            image: args.image,
+                            command: ["python3", "/opt/platform/self-check.py"],
+                            env: Object.entries(args.env).map(([name, value]) => ({ name, value })),
+                            // The end of the log, on failure, is what `pulumi up` prints.
+                            terminationMessagePolicy: "FallbackToLogsOnError",
+                            securityContext: sparkSecurityContext.container,
+                            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                            volumeMounts: [{ name: "script", mountPath: "/opt/platform", readOnly: true }],
+                        }],
+                        volumes: [{ name: "script", configMap: { name: selfCheckName } }],
+                    },
+                },
             },
         },
     ];

@@ -9,8 +9,7 @@ export type NodeScriptName =
     | "init-control-plane"
     | "join-worker"
     | "wait-nodes-ready"
-    | "drain-node"
-    | "smoke-check";
+    | "drain-node";
 
 const scriptsDir = path.join(__dirname, "..", "scripts");
 

@@ -1,8 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
-import { instanceTypes, StackConfig } from "../config";
+import { StackConfig } from "../config";
 import { jarFileName, jarUrl, jupyter, s3aJars, spark } from "../versions";
-import { historyServerName, historyServerObjects, jupyterDriverHost, jupyterObjects, K8sObject, smokeApplication, Value } from "./manifests";
+import {
+    historyServerName, historyServerObjects, jupyterDriverHost, jupyterObjects, jupyterPort, K8sObject, NotebookStorage, nodeSetupObjects,
+    selfCheckObjects, smokeApplication, Value,
+} from "./manifests";
 import { executorSizing, historyServerConf, jobsConf, jupyterConf, ObjectStoreAccess, s3aJarsDir, SparkConf, toSparkDefaults } from "./sparkConf";
 
 /** Folder on the first worker that holds JupyterLab's notebooks (made by scripts/prepare-node.sh). */
@@ -18,9 +21,17 @@ export const jupyterBlockManagerPort = 29414;
 export const jupyterDriverMemory = "2g";
 export const smokeApplicationName = "spark-smoke-test";
 
-/** Region and, for a store of the user's, its endpoint: where Spark's S3A client goes. */
+/**
+ * Whether pods take store keys from the Secret spark-object-store: with a store of the user's,
+ * and on a cluster of the user's (its nodes have no instance profile: the keys are an IAM user's).
+ */
+export function keysFromSecret(cfg: StackConfig): boolean {
+    return cfg.objectStore !== undefined || cfg.existingCluster !== undefined;
+}
+
+/** Region and, for a store of the user's, its endpoint: where Spark's S3A client goes, and with which keys. */
 export function s3Location(cfg: StackConfig): { region: string; objectStore?: ObjectStoreAccess } {
-    if (!cfg.objectStore) return { region: cfg.region };
+    if (!cfg.objectStore) return keysFromSecret(cfg) ? { region: cfg.region, objectStore: {} } : { region: cfg.region };
     return { region: cfg.objectStore.region, objectStore: { endpoint: cfg.objectStore.endpoint, pathStyle: cfg.objectStore.pathStyle } };
 }
 
@@ -53,7 +64,8 @@ export function jupyterDefaults(cfg: StackConfig, eventLogUri: string, jobNamesp
             driverPort: jupyterDriverPort,
             blockManagerPort: jupyterBlockManagerPort,
             driverMemory: jupyterDriverMemory,
-            executors: executorSizing(instanceTypes[cfg.workerInstanceType], cfg.workerCount),
+            executors: executorSizing(cfg.workerNode, cfg.workerCount),
+            image: sparkImage(cfg),
         }),
         "JupyterLab kernels: PySpark in client mode, executors as pods in the job namespace.",
     );
@@ -85,9 +97,26 @@ export function shippedNotebooks(): Record<string, string> {
     return out;
 }
 
-/** Where users open the History Server: a NodePort on the control plane's public address. */
-export function historyServerUrl(cfg: StackConfig, publicIp: string): string {
-    return `http://${publicIp}:${cfg.historyServerNodePort}`;
+/** The Spark image of every pod, from the imageRegistry mirror when one is set. */
+export function sparkImage(cfg: StackConfig): string {
+    return cfg.imageRegistry ? `${cfg.imageRegistry}/${spark.image}` : spark.image;
+}
+
+/**
+ * Where users open the History Server: a NodePort on the public address (the control plane's
+ * Elastic IP, or publicAddress), or port 18080 of the load balancer's address.
+ */
+export function historyServerUrl(cfg: StackConfig, address: string): string {
+    return `http://${urlHost(address)}:${cfg.serviceType === "LoadBalancer" ? historyUiPort : cfg.historyServerNodePort}`;
+}
+
+/** JupyterLab's address, on the same terms as historyServerUrl. */
+export function jupyterUrl(cfg: StackConfig, address: string): string {
+    return `http://${urlHost(address)}:${cfg.serviceType === "LoadBalancer" ? jupyterPort : cfg.jupyterNodePort}/lab`;
+}
+
+function urlHost(address: string): string {
+    return address.includes(":") ? `[${address}]` : address;
 }
 
 /** The History Server's objects for this stack. */
@@ -98,19 +127,32 @@ export function historyManifests(cfg: StackConfig, sparkDefaults: Value<string>)
         uiPort: historyUiPort,
         nodePort: cfg.historyServerNodePort,
         storePath: historyStorePath,
-        objectStoreKeys: cfg.objectStore !== undefined,
+        objectStoreKeys: keysFromSecret(cfg),
+        image: sparkImage(cfg),
+        serviceType: cfg.serviceType,
     });
 }
 
-/** JupyterLab's objects for this stack; the notebooks live on `notebookNode`. */
+/**
+ * Where the notebooks live: a folder on `notebookNode` (the first worker of the program's own
+ * cluster, or notebookNode of a cluster of the user's), else a volume of notebookStorageClass or
+ * of the cluster's default StorageClass.
+ */
+export function notebookStorage(cfg: StackConfig, notebookNode: string | undefined): NotebookStorage {
+    if (notebookNode !== undefined) return { node: notebookNode, dir: jupyterDataDir };
+    const storageClass = cfg.existingCluster?.notebookStorageClass;
+    return storageClass ? { storageClass } : {};
+}
+
+/** JupyterLab's objects for this stack; the notebooks live where notebookStorage says. */
 export function jupyterManifests(
     cfg: StackConfig,
-    notebookNode: string,
+    notebookNode: string | undefined,
     values: { sparkDefaults: Value<string>; token: Value<string>; dataUri: Value<string>; historyServerUrl: Value<string> },
 ): K8sObject[] {
     return jupyterObjects({
         namespace: cfg.jobNamespace,
-        objectStoreKeys: cfg.objectStore !== undefined,
+        objectStoreKeys: keysFromSecret(cfg),
         sparkDefaults: values.sparkDefaults,
         startScript: jupyterStartScript(),
         kernelStartup: kernelStartupFile(),
@@ -121,8 +163,9 @@ export function jupyterManifests(
         nodePort: cfg.jupyterNodePort,
         driverPort: jupyterDriverPort,
         blockManagerPort: jupyterBlockManagerPort,
-        nodeName: notebookNode,
-        dataDir: jupyterDataDir,
+        storage: notebookStorage(cfg, notebookNode),
+        image: sparkImage(cfg),
+        serviceType: cfg.serviceType,
         jupyterlabVersion: jupyter.jupyterlab,
         driverMemory: jupyterDriverMemory,
     });
@@ -130,18 +173,18 @@ export function jupyterManifests(
 
 /** Namespaces whose pods read a store of the user's: each gets the Secret with its keys. */
 export function objectStoreSecretNamespaces(cfg: StackConfig): string[] {
-    return cfg.objectStore ? [cfg.jobNamespace, historyNamespace] : [];
+    return keysFromSecret(cfg) ? [cfg.jobNamespace, historyNamespace] : [];
 }
 
 /** How long the smoke job and its listing in the History Server may take. */
 export const smokeTimeoutSeconds = 900;
 
-/** Environment of scripts/smoke-check.sh, run on the control plane (the History Server on its NodePort there). */
-export function smokeCheckEnv(cfg: StackConfig): Record<string, string> {
+/** Environment of scripts/pod/self-check.py: the History Server through its Service's cluster name. */
+export function selfCheckEnv(cfg: StackConfig): Record<string, string> {
     return {
         NAMESPACE: cfg.jobNamespace,
         APP_NAME: smokeApplicationName,
-        HISTORY_URL: `http://127.0.0.1:${cfg.historyServerNodePort}`,
+        HISTORY_URL: `http://${historyServerName}.${historyNamespace}.svc.cluster.local:${historyUiPort}`,
         HISTORY_NAMESPACE: historyNamespace,
         HISTORY_SELECTOR: `app.kubernetes.io/name=${historyServerName}`,
         TIMEOUT_SECONDS: String(smokeTimeoutSeconds),
@@ -150,12 +193,43 @@ export function smokeCheckEnv(cfg: StackConfig): Record<string, string> {
 
 /** The smoke SparkApplication: Pi in Python with exactly the job settings. */
 export function smokeManifest(cfg: StackConfig, sparkConf: Value<SparkConf>, serviceAccount: string): K8sObject {
-    return smokeApplication({ name: smokeApplicationName, namespace: cfg.jobNamespace, serviceAccount, sparkConf, partitions: 10 });
+    return smokeApplication({ name: smokeApplicationName, namespace: cfg.jobNamespace, serviceAccount, sparkConf, partitions: 10, image: sparkImage(cfg) });
 }
 
-/** Newline-separated `file url sha256` lines: the S3A jars every node downloads and checks. */
-export function s3aJarList(): string {
-    return s3aJars.map((j) => `${jarFileName(j)} ${jarUrl(j)} ${j.sha256}`).join("\n");
+/** The self-check Job and what it may read (scripts/pod/self-check.py); `runFor` reruns it. */
+export function selfCheckManifests(cfg: StackConfig, runFor: Value<string>): K8sObject[] {
+    return selfCheckObjects({
+        namespace: cfg.jobNamespace,
+        historyNamespace,
+        image: sparkImage(cfg),
+        script: podFile("self-check.py"),
+        env: selfCheckEnv(cfg),
+        runFor,
+        timeoutSeconds: smokeTimeoutSeconds,
+    });
+}
+
+/** Namespace of the node-setup DaemonSet (a cluster of the user's only). */
+export const nodeSetupNamespace = "spark-node-setup";
+
+/** On a cluster of the user's: the DaemonSet that puts the S3A jars (and the notebooks' folder) on every node. */
+export function nodeSetupManifests(cfg: StackConfig): K8sObject[] {
+    return nodeSetupObjects({
+        namespace: nodeSetupNamespace,
+        image: sparkImage(cfg),
+        script: podFile("node-setup.py"),
+        jars: s3aJarList(cfg),
+        ...(cfg.existingCluster?.notebookNode ? { notebookDir: jupyterDataDir } : {}),
+    });
+}
+
+function podFile(name: string): string {
+    return fs.readFileSync(path.join(root, "scripts", "pod", name), "utf8");
+}
+
+/** Newline-separated `file url sha256` lines: the S3A jars every node downloads (from s3aJarsRepository) and checks. */
+export function s3aJarList(cfg: StackConfig): string {
+    return s3aJars.map((j) => `${jarFileName(j)} ${jarUrl(j, cfg.s3aJarsRepository)} ${j.sha256}`).join("\n");
 }
 
 /** Environment of scripts/prepare-node.sh for one node. */
@@ -163,7 +237,7 @@ export function prepareNodeEnv(cfg: StackConfig, withJupyterData: boolean): Reco
     return {
         KUBERNETES_MINOR: cfg.kubernetesVersion,
         S3A_JARS_DIR: s3aJarsDir,
-        S3A_JARS: s3aJarList(),
+        S3A_JARS: s3aJarList(cfg),
         SPARK_UID: String(spark.uid),
         ...(withJupyterData ? { JUPYTER_DATA_DIR: jupyterDataDir } : {}),
     };

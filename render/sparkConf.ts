@@ -16,11 +16,11 @@ export interface EventLogArgs {
     objectStore?: ObjectStoreAccess;
 }
 
-/** How Spark reaches an S3-compatible store (MinIO, Ceph, R2, ...) with keys from a Secret. */
+/** How Spark reaches a store with keys from a Secret: an S3-compatible one (MinIO, Ceph, R2, ...), or S3 itself. */
 export interface ObjectStoreAccess {
-    /** `https://host[:port]` (or http://) */
-    endpoint: string;
-    pathStyle: boolean;
+    /** `https://host[:port]` (or http://); absent: S3's own endpoint for the region. */
+    endpoint?: string;
+    pathStyle?: boolean;
 }
 
 /**
@@ -65,8 +65,10 @@ export function s3aConf(region: string, store?: ObjectStoreAccess): SparkConf {
     };
     if (store) {
         conf["spark.hadoop.fs.s3a.aws.credentials.provider"] = environmentCredentialsProvider;
+    }
+    if (store?.endpoint) {
         conf["spark.hadoop.fs.s3a.endpoint"] = store.endpoint;
-        conf["spark.hadoop.fs.s3a.path.style.access"] = String(store.pathStyle);
+        conf["spark.hadoop.fs.s3a.path.style.access"] = String(store.pathStyle ?? true);
     }
     return conf;
 }
@@ -203,6 +205,8 @@ export interface JupyterConfArgs extends EventLogArgs {
     executors: ExecutorSizing;
     /** Driver memory of the notebook kernel's JVM. */
     driverMemory: string;
+    /** The Spark image of the executors (the kernel's own). */
+    image: string;
 }
 
 /** spark-defaults.conf of the notebook kernels: client mode, executors as pods in the job namespace. */
@@ -211,7 +215,7 @@ export function jupyterConf(args: JupyterConfArgs): SparkConf {
         "spark.master": "k8s://https://kubernetes.default.svc",
         "spark.submit.deployMode": "client",
         "spark.kubernetes.namespace": args.namespace,
-        "spark.kubernetes.container.image": spark.image,
+        "spark.kubernetes.container.image": args.image,
         "spark.kubernetes.container.image.pullPolicy": "IfNotPresent",
         "spark.driver.host": args.driverHost,
         "spark.driver.bindAddress": "0.0.0.0",

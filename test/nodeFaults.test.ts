@@ -48,11 +48,6 @@ const faultsByCommand: [RegExp, FaultKind[]][] = [
         killedMid,
         killedAfter,
     ]],
-    // The History Server's REST API, read by smoke-check.sh (no file written).
-    [/^curl -sS --max-time \d+ -w /, [
-        fault("connection refused", "exit 7", "curl: (7) Failed to connect to 127.0.0.1 port 30080: Connection refused"),
-        fault("connection reset throughout", "exit 56 again", curlReset),
-    ]],
     [/^curl .*\.jar\.part /, [
         fault("connection reset throughout", "exit 56 again", curlReset),
         fault("partial download, then a reset", "partial 56", curlReset),
@@ -183,25 +178,6 @@ const scenarios: Scenario[] = [
         },
         // Whatever was cut off, the other nodes stay; the drained one goes only by its own delete.
         invariant: (node) => (node.readState("nodes").includes("cp-0 True") ? undefined : "drain-node removed another node"),
-    },
-    {
-        script: "smoke-check",
-        env: {
-            NAMESPACE: "spark-jobs",
-            APP_NAME: "spark-pi",
-            HISTORY_URL: "http://127.0.0.1:30080",
-            HISTORY_SELECTOR: "app.kubernetes.io/name=spark-history-server",
-            HISTORY_NAMESPACE: "spark-history",
-            TIMEOUT_SECONDS: "2",
-        },
-        setUp: (node) => {
-            const appId = "spark-4b1c0f2e9a7d4c3b8e6f5a4d3c2b1a09";
-            node.writeNodeFile("/etc/kubernetes/admin.conf", "stub admin kubeconfig\n");
-            node.setState("app/.status.sparkApplicationId", appId);
-            node.setState("app/.status.driverInfo.podName", "spark-pi-driver");
-            node.setState("app/.status.applicationState.state", "COMPLETED\n");
-            node.setState(`http/${appId}`, JSON.stringify({ id: appId, name: "spark-pi", attempts: [{ duration: 41234, completed: true }] }));
-        },
     },
 ];
 

@@ -17,7 +17,6 @@ const allScripts: NodeScriptName[] = [
     "join-worker",
     "wait-nodes-ready",
     "drain-node",
-    "smoke-check",
 ];
 
 /** Secret half of the bootstrap token the kubeadm stub and JOIN_COMMAND use. */
@@ -97,20 +96,20 @@ describe("nodeScript", () => {
             const hashes = () => {
                 delete require.cache[require.resolve(copied)];
                 const copiedModule: typeof import("../render/nodeScripts") = require(copied);
-                return { drain: copiedModule.scriptHash("drain-node"), smoke: copiedModule.scriptHash("smoke-check") };
+                return { drain: copiedModule.scriptHash("drain-node"), join: copiedModule.scriptHash("join-worker") };
             };
             const before = hashes();
-            assert.deepEqual(before, { drain: scriptHash("drain-node"), smoke: scriptHash("smoke-check") });
+            assert.deepEqual(before, { drain: scriptHash("drain-node"), join: scriptHash("join-worker") });
 
             fs.appendFileSync(path.join(copy, "scripts", "drain-node.sh"), "# edited\n");
             const afterScript = hashes();
             assert.notEqual(afterScript.drain, before.drain);
-            assert.equal(afterScript.smoke, before.smoke);
+            assert.equal(afterScript.join, before.join);
 
             fs.appendFileSync(path.join(copy, "scripts", "lib.sh"), "# edited\n");
             const afterLib = hashes();
             assert.notEqual(afterLib.drain, afterScript.drain);
-            assert.notEqual(afterLib.smoke, afterScript.smoke);
+            assert.notEqual(afterLib.join, afterScript.join);
         } finally {
             fs.rmSync(copy, { recursive: true, force: true });
         }
@@ -494,71 +493,6 @@ describe("node scripts against stub commands", function () {
             assertSucceeded(result);
             assert.match(result.stderr, /note: node worker-9 is not registered/);
             assert.deepEqual(result.calls.filter((c) => mutating.test(c)), []);
-        });
-    });
-
-    describe("smoke-check", () => {
-        const env = {
-            NAMESPACE: "spark-jobs",
-            APP_NAME: "spark-pi",
-            HISTORY_URL: "http://127.0.0.1:30080",
-            HISTORY_SELECTOR: "app.kubernetes.io/name=spark-history-server",
-            HISTORY_NAMESPACE: "spark-history",
-            TIMEOUT_SECONDS: "5",
-        };
-        const appId = "spark-4b1c0f2e9a7d4c3b8e6f5a4d3c2b1a09";
-        const historyApp = (completed: boolean) =>
-            JSON.stringify({
-                id: appId,
-                name: "spark-pi",
-                attempts: [{ startTime: "2025-01-01T00:00:00.000GMT", duration: 41234, sparkUser: "spark", completed }],
-            });
-
-        beforeEach(() => {
-            node.writeNodeFile("/etc/kubernetes/admin.conf", "stub admin kubeconfig\n");
-            node.setState("app/.status.sparkApplicationId", appId);
-            node.setState("app/.status.driverInfo.podName", "spark-pi-driver");
-        });
-
-        it("prints exactly one JSON line once the History Server shows the completed job", () => {
-            node.setState("app/.status.applicationState.state", "SUBMITTED\nRUNNING\nCOMPLETED\n");
-            node.setState(`http/${appId}`, historyApp(true));
-            const result = node.run("smoke-check", env);
-            assertSucceeded(result);
-            assert.equal(result.stdout.split("\n").length, 2, result.stdout);
-            assert.equal(result.stdout, JSON.stringify({
-                applicationId: appId,
-                name: "spark-pi",
-                durationMs: 41234,
-                historyUrl: `http://127.0.0.1:30080/history/${appId}/jobs/`,
-            }) + "\n");
-            assert.match(result.stderr, /spark-pi: RUNNING/);
-        });
-
-        it("prints the state, error message and driver log tail when the job fails", () => {
-            node.setState("app/.status.applicationState.state", "RUNNING\nFAILED\n");
-            node.setState("app/.status.applicationState.errorMessage", "driver container failed with ExitCode: 1");
-            node.setState("driver.log", "Traceback (most recent call last):\nZeroDivisionError: division by zero\n");
-            const result = node.run("smoke-check", env);
-            assertFailedAt(result, "wait_for_spark_application");
-            assert.equal(result.stdout, "");
-            assert.match(result.stderr, /state: FAILED/);
-            assert.match(result.stderr, /error message: driver container failed with ExitCode: 1/);
-            assert.match(result.stderr, /ZeroDivisionError: division by zero/);
-            assert.ok(result.calls.includes("kubectl logs spark-pi-driver -n spark-jobs --tail=50 --request-timeout=10s"));
-        });
-
-        it("fails with the History Server's log when it never shows the job completed", () => {
-            node.setState("app/.status.applicationState.state", "COMPLETED\n");
-            node.setState(`http/${appId}`, historyApp(false));
-            node.setState("history-server.log", "java.io.FileNotFoundException: s3a://events/spark-events\n");
-            // A timeout of 0 polls once and then reports, which keeps the test fast.
-            const result = node.run("smoke-check", { ...env, TIMEOUT_SECONDS: "0" });
-            assertFailedAt(result, "wait_for_history_server");
-            assert.equal(result.stdout, "");
-            assert.match(result.stderr, /last answer from http:\/\/127\.0\.0\.1:30080\/api\/v1\/applications\/spark-\w+: HTTP 200: .*"completed":false/);
-            assert.match(result.stderr, /FileNotFoundException: s3a:\/\/events\/spark-events/);
-            assert.ok(result.calls.some((c) => c.startsWith("kubectl logs -n spark-history -l app.kubernetes.io/name=spark-history-server --tail=50")));
         });
     });
 });

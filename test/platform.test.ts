@@ -120,16 +120,19 @@ describe("Spark platform under mocks", function () {
         }
     });
 
-    it("submits the smoke SparkApplication after the History Server and checks it from the control plane", async () => {
+    it("submits the smoke SparkApplication after the History Server and checks it with a Job in the cluster", async () => {
         const app = run.byName("smoke-sparkapplication-spark-smoke-test");
         assert.equal(app.inputs.spec.sparkConf["spark.eventLog.dir"], "s3a://spark-dev-spark-events-abc123/spark-events/");
         assert.ok(run.waitsFor(app.name, "history-deployment-spark-history-server"));
         // The chart's SparkApplication webhooks (failurePolicy: Fail) refuse the create until the release is up.
         assert.ok(app.dependsOn.has("spark-operator-release"), [...app.dependsOn].join(", "));
         assert.ok(run.waitsFor(app.name, "spark-operator-namespace-spark-jobs"));
-        const check = run.byName("smoke-check");
-        assert.ok(check.dependsOn.has(app.name));
-        assert.match(check.inputs.stdin, /export HISTORY_URL='http:\/\/127\.0\.0\.1:30080'/);
+        const job = run.byName("smoke-job-spark-self-check");
+        assert.ok(job.dependsOn.has(app.name));
+        const env = Object.fromEntries(job.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+        assert.equal(env.HISTORY_URL, "http://spark-history-server.spark-history.svc.cluster.local:18080");
+        // No SSH: nothing of the self-check runs on a node.
+        assert.equal(run.resources.filter((r) => r.type === "command:remote:Command" && /smoke|check/.test(r.name)).length, 0);
         assert.deepEqual(await valueOf(run.outputs.smokeTest), {
             ...fakeSmokeResult,
             historyUrl: `http://198.51.100.7:30080/history/${fakeSmokeResult.applicationId}/jobs/`,
@@ -153,7 +156,7 @@ describe("Spark platform under mocks", function () {
         });
 
         it("gives its driver exactly pods, services, configmaps and PVCs in its namespace, nothing cluster-wide", () => {
-            const roles = run.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role");
+            const roles = run.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").filter((r) => r.name.startsWith("jupyter-"));
             assert.equal(roles.length, 1);
             assert.deepEqual(roles[0].inputs.rules, jupyterDriverRules);
             assert.deepEqual(roles[0].inputs.rules[0].resources, ["pods", "services", "configmaps", "persistentvolumeclaims"]);

@@ -63,7 +63,7 @@ describe("Spark settings for the History Server", () => {
         assert.equal(conf["spark.history.store.maxDiskUsage"], "8g");
     });
     it("fits the History Server's stores into the heap and the volume its Deployment gives it", () => {
-        const dep: any = historyServerObjects({ namespace: "h", sparkDefaults: "", uiPort: 18080, nodePort: 30080, storePath: "/s" })
+        const dep: any = historyServerObjects({ namespace: "h", sparkDefaults: "", uiPort: 18080, nodePort: 30080, storePath: "/s", image: "i", serviceType: "NodePort" })
             .find((o) => o.kind === "Deployment");
         const pod = dep.spec.template.spec;
         const c = pod.containers[0];
@@ -93,6 +93,7 @@ describe("Spark settings for JupyterLab (client mode)", () => {
         blockManagerPort: 29414,
         executors: sizing,
         driverMemory: "2g",
+        image: spark.image,
     });
     it("talks to the cluster's API server from inside the cluster", () => assert.equal(conf["spark.master"], "k8s://https://kubernetes.default.svc"));
     it("runs the driver in the notebook (client mode)", () => assert.equal(conf["spark.submit.deployMode"], "client"));

@@ -1,6 +1,9 @@
 import * as assert from "node:assert/strict";
 import { jobsConf, jupyterConf, executorSizing } from "../render/sparkConf";
-import { smokeApplication, historyServerObjects, jupyterObjects } from "../render/manifests";
+import { smokeApplication } from "../render/manifests";
+import { historyManifests, jupyterDefaults, jupyterManifests, nodeSetupManifests, selfCheckManifests, smokeManifest } from "../render/platform";
+import { RawConfig, validateConfig } from "../config";
+import { parseSparkDefaults } from "./render.test";
 import { jarUrl, s3aJars, spark, sparkOperator, jupyter, supportedKubernetesMinors, defaultKubernetesMinor, flannel } from "../versions";
 
 describe("version agreements", () => {
@@ -35,29 +38,46 @@ describe("version agreements", () => {
     });
 
     it("gives the smoke job an image and sparkVersion that agree", () => {
-        const app: any = smokeApplication({ name: "s", namespace: "n", serviceAccount: "spark", sparkConf: {}, partitions: 2 });
+        const app: any = smokeApplication({ name: "s", namespace: "n", serviceAccount: "spark", sparkConf: {}, partitions: 2, image: spark.image });
         assert.equal(app.spec.sparkVersion, spark.version);
         assert.ok(app.spec.image.includes(`:${app.spec.sparkVersion}-`));
     });
 
-    it("uses one image for jobs, the History Server, the notebook (driver) and its executors", () => {
-        const hs: any = historyServerObjects({ namespace: "h", sparkDefaults: "", uiPort: 18080, nodePort: 30080, storePath: "/s" }).find((o) => o.kind === "Deployment");
-        const nb: any = jupyterObjects({
-            namespace: "n", sparkDefaults: "", startScript: "", kernelStartup: "", notebooks: {}, token: "t", nodePort: 30088, driverPort: 1, blockManagerPort: 2,
-            nodeName: "w", dataDir: "/d", jupyterlabVersion: jupyter.jupyterlab, driverMemory: "1g", dataUri: "s3a://b/d/", historyServerUrl: "http://x",
-        }).find((o) => o.kind === "Deployment");
-        const executors = jupyterConf({ eventLogUri: "s3a://b/p/", region: "r", namespace: "n", driverHost: "h", driverPort: 1, blockManagerPort: 2, executors: executorSizing({ vcpu: 4, memoryGiB: 16 }, 1), driverMemory: "1g" });
-        assert.equal(hs.spec.template.spec.containers[0].image, spark.image);
-        assert.equal(nb.spec.template.spec.containers[0].image, spark.image);
-        assert.equal(executors["spark.kubernetes.container.image"], spark.image);
+    // Every image of every pod the program makes, for a stack's config.
+    function imagesOf(raw: RawConfig): Set<string> {
+        const cfg = validateConfig(raw);
+        const objects = [
+            ...historyManifests(cfg, ""),
+            ...jupyterManifests(cfg, "w", { sparkDefaults: "", token: "t", dataUri: "s3a://b/d/", historyServerUrl: "http://x" }),
+            smokeManifest(cfg, {}, "spark"),
+            ...selfCheckManifests(cfg, "uid"),
+            ...nodeSetupManifests(cfg),
+        ];
+        const images = new Set<string>();
+        for (const o of objects as any[]) {
+            if (o.spec?.image) images.add(o.spec.image);
+            const pod = o.spec?.template?.spec;
+            for (const c of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) images.add(c.image);
+        }
+        images.add(parseSparkDefaults(jupyterDefaults(cfg, "s3a://b/p/", "n"))["spark.kubernetes.container.image"]);
+        return images;
+    }
+
+    it("uses one image for jobs, the History Server, the notebook (driver), its executors, the self-check and node set-up", () => {
+        assert.deepEqual([...imagesOf({ region: "ap-northeast-2", allowedCidrs: ["203.0.113.7/32"] })], [spark.image]);
         // Same image => the kernel's Python and Spark minors equal the executors'.
         assert.equal(spark.python, "3.10");
+    });
+
+    it("takes every image from the imageRegistry mirror when one is set", () => {
+        const images = imagesOf({ region: "ap-northeast-2", allowedCidrs: ["203.0.113.7/32"], imageRegistry: "registry.example.com:5000/mirror" });
+        assert.deepEqual([...images], [`registry.example.com:5000/mirror/${spark.image}`]);
     });
 
     it("runs the notebook kernel with the image's python3 on both sides", () => {
         const conf = jobsConf({ eventLogUri: "s3a://b/p/", region: "r" });
         assert.equal(conf["spark.pyspark.python"], undefined, "jobs use the image default");
-        const nb = jupyterConf({ eventLogUri: "s3a://b/p/", region: "r", namespace: "n", driverHost: "h", driverPort: 1, blockManagerPort: 2, executors: executorSizing({ vcpu: 4, memoryGiB: 16 }, 1), driverMemory: "1g" });
+        const nb = jupyterConf({ eventLogUri: "s3a://b/p/", region: "r", namespace: "n", driverHost: "h", driverPort: 1, blockManagerPort: 2, executors: executorSizing({ vcpu: 4, memoryGiB: 16 }, 1), driverMemory: "1g", image: spark.image });
         // Both set, both the image's python3: the kernel runs that Python (jupyter-start.sh), and an
         // unset key would let Spark pick another interpreter on one side.
         assert.deepEqual([nb["spark.pyspark.python"], nb["spark.pyspark.driver.python"]], ["python3", "python3"]);

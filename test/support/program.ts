@@ -58,7 +58,14 @@ users:
     user: { client-certificate-data: Q0VSVAo=, client-key-data: S0VZCg== }
 `;
 export const fakeJoinCommand = "kubeadm join 10.20.1.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00ff";
-export const fakeSmokeResult = { applicationId: "spark-0123456789abcdef", name: "PythonPi", durationMs: 41000, historyUrl: "http://127.0.0.1:30080/history/spark-0123456789abcdef/jobs/" };
+/** The smoke application as the operator leaves it once the self-check Job passed (read back by the program). */
+export const fakeSmokeStatus = {
+    applicationState: { state: "COMPLETED" },
+    sparkApplicationId: "spark-0123456789abcdef",
+    lastSubmissionAttemptTime: "2026-06-01T10:00:00Z",
+    terminationTime: "2026-06-01T10:00:41Z",
+};
+export const fakeSmokeResult = { applicationId: "spark-0123456789abcdef", name: "spark-smoke-test", durationMs: 41000 };
 
 /** What a mocked resource returns as its state: its inputs plus what AWS or the command would add. */
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
@@ -88,14 +95,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { ...inputs, status: { status: "deployed", version: inputs.version } };
         case "command:remote:Command": {
             const create: string = inputs.create ?? "";
-            const stdin: string = unwrapSecret(inputs.stdin) ?? "";
             const stdout = create.includes("admin.conf")
                 ? fakeKubeconfig
                 : create.includes("token create")
                     ? fakeJoinCommand
-                    : stdin.includes("# smoke-check") || create.includes("# smoke-check")
-                        ? `waiting\n${JSON.stringify(fakeSmokeResult)}\n`
-                        : "";
+                    : "";
             return { ...inputs, stdout, stderr: "" };
         }
         default:
@@ -265,7 +269,10 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
     let pending = 0;
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks({
-        newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
+        newResource: (args) => args.id && args.type === "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication"
+            // A read of the smoke application after the self-check Job: its status.
+            ? { id: args.id, state: { ...args.inputs, status: fakeSmokeStatus } }
+            : { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) },
         call: (args) => {
             invokes.push({ token: args.token, args: args.inputs });
             if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-0123456789abcdef0", name: "ubuntu-jammy" };
@@ -282,6 +289,8 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
         register(req, (err: any, resp: any) => {
             if (!err && resp) {
                 const urn: string = resp.getUrn();
+                // The engine refuses a second resource with the same URN ("Duplicate resource URN").
+                if (resources.some((r) => r.urn === urn)) failures.push(new Error(`duplicate resource URN ${urn}`));
                 const deps = new Set<string>(req.getDependenciesList().map(nameOf));
                 req.getPropertydependenciesMap().forEach((v: any) => v.getUrnsList().forEach((u: string) => deps.add(nameOf(u))));
                 const provider: string = req.getProvider() ?? "";

@@ -109,19 +109,24 @@ platform() {
     die "the spark-operator release did not become ready: $(admin -n spark-operator get pods -o wide 2>&1; admin -n spark-operator get events --sort-by=.lastTimestamp 2>&1 | tail -n 20)"
   timed operator_ready
   # The rendered objects with the test's keys in place of the Secret placeholders; the smoke
-  # SparkApplication last, after the History Server and the operator, as the program orders it.
+  # SparkApplication after the History Server and the operator, and the self-check Job after it
+  # (run for that application's uid), as the program orders them.
   local objects="$state/objects" f
   rm -rf "$objects" && mkdir -p "$objects"
   for f in "$render"/k8s/*.yaml; do
     sed -e "s|<object-store-access-key>|$NODE_ACCESS_KEY|" -e "s|<object-store-secret-key>|$NODE_SECRET_KEY|" "$f" >"$objects/$(basename "$f")"
   done
   local args=()
-  for f in "$objects"/*.yaml; do [[ "$f" == */sparkapplication-* ]] || args+=(-f "$f"); done
+  for f in "$objects"/*.yaml; do [[ "$f" == */sparkapplication-* || "$f" == */job-* ]] || args+=(-f "$f"); done
   admin apply "${args[@]}" >/dev/null
   admin -n spark-history rollout status deployment/spark-history-server --timeout="${READY_TIMEOUT_SECONDS}s" >/dev/null ||
     die "the History Server did not become ready: $(admin -n spark-history describe pods 2>&1 | tail -n 30; admin -n spark-history logs deploy/spark-history-server --tail=30 2>&1)"
   timed history_server_ready
   admin apply -f "$objects"/sparkapplication-*.yaml >/dev/null
+  local uid
+  uid="$(admin -n spark-jobs get sparkapplication spark-smoke-test -o jsonpath='{.metadata.uid}')"
+  sed -i "s|<smoke-application-uid>|$uid|" "$objects"/job-*.yaml
+  admin apply -f "$objects"/job-*.yaml >/dev/null
 }
 
 up() {

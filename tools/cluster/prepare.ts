@@ -16,7 +16,7 @@ import * as path from "path";
 import { parseAllDocuments, parse, stringify } from "yaml";
 import { placeholders, renderAll } from "../../render/all";
 import { nodeScript, shellQuote } from "../../render/nodeScripts";
-import { jupyterDataDir, smokeCheckEnv } from "../../render/platform";
+import { jupyterDataDir } from "../../render/platform";
 import { s3aJarsDir } from "../../render/sparkConf";
 import { readStackConfig } from "../../render/stackFile";
 import { spark } from "../../versions";
@@ -126,7 +126,6 @@ export function prepare(state: string, env: NodeJS.ProcessEnv = process.env): vo
         mode: 0o700,
     });
     // The self-check as the program runs it on the control plane.
-    fs.writeFileSync(path.join(state, "smoke-check.sh"), nodeScript("smoke-check", smokeCheckEnv(cfg)), { mode: 0o700 });
     fs.writeFileSync(path.join(state, "containerd.toml"), o.containerd);
     const hosts = ["127.0.0.1 localhost", ...o.network.nodes.map((n) => `${n.address} ${n.name}`)].join("\n") + "\n";
     fs.writeFileSync(path.join(state, "hosts"), hosts);
