@@ -537,7 +537,8 @@ export function validateConfig(raw: RawConfig): StackConfig {
     if (problems.length > 0) throw new ConfigError(problems);
 
     return {
-        region: region!,
+        // Unset only with a cluster and a store of the user's: nothing on AWS, the store's region stands in.
+        region: region ?? objectStore?.region ?? "",
         allowedCidrs,
         allowOpenIngress,
         controlPlaneInstanceType,

@@ -1,0 +1,205 @@
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { RawConfig, validateConfig } from "../config";
+import { renderAll } from "../render/all";
+import { chartSourceArgs } from "../components/sparkOperator";
+import { sparkOperator } from "../versions";
+import { problemsOf } from "./config.test";
+import { parseSparkDefaults } from "./render.test";
+import { fakeKubeconfig, isSecretInput, runProgram, valueOf } from "./support/program";
+
+const byo: RawConfig = { kubeconfig: "<secret>", publicAddress: "203.0.113.20" };
+const store: RawConfig = {
+    objectStoreEndpoint: "https://minio.example.com:9000",
+    objectStoreBucket: "team-spark",
+    objectStoreAccessKey: "<secret>",
+    objectStoreSecretKey: "<secret>",
+};
+
+describe("a cluster of the user's (kubeconfig setting)", function () {
+    this.timeout(120000);
+
+    describe("config", () => {
+        it("needs neither allowedCidrs nor, with a store of the user's, aws:region", () => {
+            const cfg = validateConfig({ ...byo, ...store });
+            assert.deepEqual(cfg.existingCluster, {});
+            assert.equal(cfg.allowedCidrs.length, 0);
+            assert.equal(cfg.region, "us-east-1", "the store's region stands in");
+            assert.deepEqual(problemsOf({ ...byo }), ["aws:region is not set; run `pulumi config set aws:region ap-northeast-2` (or your region)."]);
+        });
+
+        it("refuses every EC2 setting beside kubeconfig, naming them", () => {
+            const problems = problemsOf({ ...byo, ...store, allowedCidrs: ["203.0.113.7/32"], workerInstanceType: "t3.large", spotWorkers: true });
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], /^spark-on-k8s:allowedCidrs, spark-on-k8s:workerInstanceType, spark-on-k8s:spotWorkers describe the EC2 machines the program makes, but spark-on-k8s:kubeconfig is set/);
+        });
+
+        it("refuses the settings of a cluster of the user's without kubeconfig", () => {
+            const problems = problemsOf({ region: "ap-northeast-2", allowedCidrs: ["203.0.113.7/32"], notebookNode: "node-a", workerCpus: 8 });
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], /^spark-on-k8s:notebookNode, spark-on-k8s:workerCpus apply only to a cluster of yours; set spark-on-k8s:kubeconfig too/);
+        });
+
+        it("needs a public address for NodePorts, not for a load balancer", () => {
+            const problems = problemsOf({ ...store, kubeconfig: "<secret>" });
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], /publicAddress is not set; with spark-on-k8s:kubeconfig and spark-on-k8s:serviceType NodePort it is required.*30080 and 30088/);
+            assert.equal(validateConfig({ ...store, kubeconfig: "<secret>", serviceType: "LoadBalancer" }).serviceType, "LoadBalancer");
+        });
+
+        it("refuses a load balancer on the program's own kubeadm cluster, and unknown service types", () => {
+            const ec2 = { region: "ap-northeast-2", allowedCidrs: ["203.0.113.7/32"] };
+            assert.match(problemsOf({ ...ec2, serviceType: "LoadBalancer" })[0], /has no load-balancer controller/);
+            assert.match(problemsOf({ ...ec2, serviceType: "ClusterIP" })[0], /serviceType is "ClusterIP"; expected one of NodePort, LoadBalancer/);
+        });
+
+        it("checks addresses, node and class names, worker sizes and the registry prefix", () => {
+            const problems = problemsOf({
+                ...byo, ...store, publicAddress: "http://x:80", notebookNode: "Node_A", notebookStorageClass: "fast", workerCpus: 0, imageRegistry: "https://r.example.com/",
+            });
+            assert.equal(problems.length, 5, problems.join("\n"));
+            assert.match(problems.join("\n"), /publicAddress is "http:\/\/x:80"; expected a host name or an IP address/);
+            assert.match(problems.join("\n"), /notebookNode is "Node_A"; expected the name of a node/);
+            assert.match(problems.join("\n"), /notebookNode and spark-on-k8s:notebookStorageClass are both set; expected one/);
+            assert.match(problems.join("\n"), /workerCpus is 0; expected a whole number from 1 to 1024/);
+            assert.match(problems.join("\n"), /imageRegistry is "https:\/\/r.example.com\/"; expected a registry host/);
+            assert.deepEqual(validateConfig({ ...byo, ...store, publicAddress: "2001:db8::20" }).publicAddress, "2001:db8::20");
+        });
+
+        it("sizes executors from workerCpus and workerMemoryGiB", () => {
+            const files = renderAll(validateConfig({ ...byo, ...store, workerCpus: 8, workerMemoryGiB: 32, workerCount: 3 }), "byo");
+            assert.deepEqual(JSON.parse(files["spark/executor-sizing.json"]), { instances: 3, cores: 4, memory: "14g", requestCores: "3800m" });
+        });
+    });
+
+    describe("the operator chart's source (operatorChart)", () => {
+        it("defaults to the public repository at the pinned version", () => {
+            const cfg = validateConfig({ region: "ap-northeast-2", allowedCidrs: ["203.0.113.7/32"] });
+            assert.deepEqual(chartSourceArgs(cfg.operatorChart), {
+                chart: "spark-operator", version: sparkOperator.version, repositoryOpts: { repo: sparkOperator.repository },
+            });
+        });
+
+        it("takes a mirror repository, an OCI registry, or a folder holding the pinned chart", () => {
+            const ec2 = { region: "ap-northeast-2", allowedCidrs: ["203.0.113.7/32"] };
+            assert.deepEqual(chartSourceArgs(validateConfig({ ...ec2, operatorChart: "https://charts.example.com/spark/" }).operatorChart).repositoryOpts, { repo: "https://charts.example.com/spark" });
+            assert.deepEqual(chartSourceArgs(validateConfig({ ...ec2, operatorChart: "oci://registry.example.com/charts" }).operatorChart), {
+                chart: "oci://registry.example.com/charts/spark-operator", version: sparkOperator.version,
+            });
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-"));
+            try {
+                fs.writeFileSync(path.join(dir, "Chart.yaml"), `apiVersion: v2\nname: spark-operator\nversion: ${sparkOperator.version}\n`);
+                assert.deepEqual(chartSourceArgs(validateConfig({ ...ec2, operatorChart: dir }).operatorChart), { chart: path.resolve(dir) });
+                fs.writeFileSync(path.join(dir, "Chart.yaml"), "apiVersion: v2\nname: spark-operator\nversion: 2.0.0\n");
+                assert.match(problemsOf({ ...ec2, operatorChart: dir })[0], /holds chart "spark-operator" version "2.0.0"; expected spark-operator 2\.5\.2/);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+            assert.match(problemsOf({ ...ec2, operatorChart: "/no/such/chart" })[0], /neither a chart repository URL .* nor a folder holding Chart.yaml.*helm pull spark-operator/);
+        });
+    });
+
+    describe("render", () => {
+        const cfg = validateConfig({ ...byo, ...store, notebookNode: "node-a", s3aJarsRepository: "http://maven.internal:8081/maven2/" });
+        const files = renderAll(cfg, "byo");
+
+        it("renders no node scripts, kubeadm configuration or Flannel", () => {
+            assert.deepEqual(Object.keys(files).filter((f) => f.startsWith("nodes/") || f.includes("flannel")), []);
+        });
+
+        it("puts the S3A jars (from s3aJarsRepository) and the notebooks' folder on every node with a DaemonSet", () => {
+            const ds = parse(files["k8s/daemonset-spark-node-setup.yaml"]);
+            const init = ds.spec.template.spec.initContainers[0];
+            const env = Object.fromEntries(init.env.map((e: any) => [e.name, e.value]));
+            assert.equal(env.S3A_JARS_DIR, "/opt/spark-s3a/jars");
+            assert.match(env.S3A_JARS, /^hadoop-aws-3\.4\.1\.jar http:\/\/maven\.internal:8081\/maven2\/org\/apache\/hadoop\/hadoop-aws\/3\.4\.1\/hadoop-aws-3\.4\.1\.jar [0-9a-f]{64}$/m);
+            assert.equal(env.JUPYTER_DATA_DIR, "/var/lib/spark-platform/jupyter");
+            assert.deepEqual(ds.spec.template.spec.tolerations, [{ operator: "Exists" }]);
+            // Root only in the init container, and without privilege escalation.
+            assert.equal(init.securityContext.runAsUser, 0);
+            assert.equal(init.securityContext.allowPrivilegeEscalation, false);
+            assert.equal(ds.spec.template.spec.containers[0].securityContext.runAsNonRoot, true);
+        });
+
+        it("keeps the notebooks on notebookNode, or on a claim of a StorageClass", () => {
+            const pv = parse(files["k8s/persistentvolume-spark-jobs-jupyter-notebooks.yaml"]);
+            assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values, ["node-a"]);
+            const classed = renderAll(validateConfig({ ...byo, ...store, notebookStorageClass: "fast-ssd" }), "byo");
+            assert.equal(classed["k8s/persistentvolume-spark-jobs-jupyter-notebooks.yaml"], undefined);
+            assert.equal(parse(classed["k8s/persistentvolumeclaim-jupyter-notebooks.yaml"]).spec.storageClassName, "fast-ssd");
+            const byDefault = renderAll(validateConfig({ ...byo, ...store }), "byo");
+            assert.equal(parse(byDefault["k8s/persistentvolumeclaim-jupyter-notebooks.yaml"]).spec.storageClassName, undefined);
+        });
+
+        it("exposes the UIs as LoadBalancer Services on their own ports when asked", () => {
+            const lb = renderAll(validateConfig({ ...store, kubeconfig: "<secret>", serviceType: "LoadBalancer" }), "byo");
+            assert.equal(parse(lb["k8s/service-spark-history-server.yaml"]).spec.type, "LoadBalancer");
+            assert.equal(parse(lb["k8s/service-jupyter.yaml"]).spec.type, "LoadBalancer");
+            assert.equal(parse(files["k8s/service-jupyter.yaml"]).spec.type, "NodePort");
+        });
+    });
+
+    describe("program under mocks", () => {
+        const base = {
+            "spark-on-k8s:kubeconfig": fakeKubeconfig,
+            "spark-on-k8s:publicAddress": "203.0.113.20",
+            "spark-on-k8s:notebookNode": "node-a",
+        };
+        const withStore = {
+            ...base,
+            "spark-on-k8s:objectStoreEndpoint": "https://minio.example.com:9000",
+            "spark-on-k8s:objectStoreBucket": "team-spark",
+            "spark-on-k8s:objectStoreAccessKey": "AKIDEXAMPLE",
+            "spark-on-k8s:objectStoreSecretKey": "wJalrXUtnFEMI",
+        };
+
+        it("with a store of the user's too, declares no AWS resource and no SSH command at all", async () => {
+            const run = await runProgram(withStore);
+            assert.deepEqual(run.resources.filter((r) => /^(aws|command|tls):|pulumi:providers:aws/.test(r.type)).map((r) => r.name), []);
+            assert.deepEqual(run.invokes.filter((i) => i.token.startsWith("aws:")), []);
+            const estimate = await valueOf(run.outputs.estimatedCost);
+            assert.equal(estimate.available, false);
+            assert.match(estimate.reason, /the cluster is yours \(kubeconfig\).*the store is yours too/);
+        });
+
+        it("deploys through one provider made from the kubeconfig (kept secret)", async () => {
+            const run = await runProgram(withStore);
+            const providers = run.ofType("pulumi:providers:kubernetes");
+            assert.equal(providers.length, 1);
+            for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:"))) assert.equal(r.provider, providers[0].name, r.name);
+            assert.ok(isSecretInput(providers[0].inputs.kubeconfig), "the kubeconfig reached the provider in plain text");
+        });
+
+        it("makes the URLs from publicAddress and the NodePorts", async () => {
+            const run = await runProgram(withStore);
+            assert.equal(await valueOf(run.outputs.historyServerUrl), "http://203.0.113.20:30080");
+            assert.equal(await valueOf(run.outputs.jupyterUrl), "http://203.0.113.20:30088/lab");
+            for (const k of ["controlPlaneIp", "kubeconfig", "sshPrivateKey", "ssh", "nodeRoleName"]) assert.equal(run.outputs[k], undefined, k);
+        });
+
+        it("runs no Spark pod before the node-setup DaemonSet put the S3A jars on the nodes", async () => {
+            const run = await runProgram(withStore);
+            const ds = "node-setup-daemonset-spark-node-setup";
+            for (const r of ["history-deployment-spark-history-server", "jupyter-deployment-jupyter", "smoke-sparkapplication-spark-smoke-test"]) {
+                assert.ok(run.waitsFor(r, ds), `${r} does not wait for ${ds}`);
+            }
+        });
+
+        it("with the program's S3 bucket, gives the pods an IAM user's key through the Secret, not an instance profile", async () => {
+            const run = await runProgram({ ...base, "aws:region": "ap-northeast-2" });
+            assert.deepEqual(run.resources.filter((r) => r.type.startsWith("aws:ec2")).map((r) => r.name), []);
+            const user = run.ofType("aws:iam/user:User");
+            assert.equal(user.length, 1);
+            assert.equal(run.ofType("aws:iam/userPolicyAttachment:UserPolicyAttachment").length, 1);
+            assert.equal(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
+            const secrets = run.ofType("kubernetes:core/v1:Secret").filter((r) => r.inputs.metadata.name === "spark-object-store");
+            assert.deepEqual(secrets.map((s) => s.inputs.metadata.namespace).sort(), ["spark-history", "spark-jobs"]);
+            const conf = parseSparkDefaults(run.byName("history-configmap-spark-history-server-conf").inputs.data["spark-defaults.conf"]);
+            assert.equal(conf["spark.hadoop.fs.s3a.aws.credentials.provider"], "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider");
+            assert.equal(conf["spark.hadoop.fs.s3a.endpoint"], undefined, "S3's own endpoint for the region");
+        });
+    });
+});
