@@ -124,7 +124,7 @@ export const existingClusterKeys = ["kubeconfig", "notebookNode", "notebookStora
 
 /** Settings that describe the EC2 machines or their network: refused with a cluster of the user's. */
 export const ec2OnlyKeys = [
-    "allowedCidrs", "allowOpenIngress", "controlPlaneInstanceType", "workerInstanceType", "spotWorkers",
+    "controlPlaneInstanceType", "workerInstanceType", "spotWorkers",
     "rootVolumeSizeGb", "rootVolumeType", "ubuntuRelease", "amiId", "vpcId", "subnetId", "vpcCidr", "subnetCidr",
     "availabilityZone", "sshPublicKey", "kubernetesVersion", "podCidr", "serviceCidr",
 ] as const satisfies readonly (keyof StackConfig)[];
@@ -368,8 +368,16 @@ export function validateConfig(raw: RawConfig): StackConfig {
     const allowOpenIngress = bool("allowOpenIngress", defaults.allowOpenIngress);
     const allowedCidrs: string[] = [];
     const rawAllowed = raw.allowedCidrs;
-    if (existing) {
-        // No security group: the cluster's own network rules decide who reaches it.
+    // A cluster of the user's has no security group of the program's: its own rules decide who
+    // reaches the NodePorts. A load balancer the program asks for admits allowedCidrs only.
+    const loadBalancer = raw.serviceType === "LoadBalancer";
+    if (existing && !loadBalancer) {
+        if (given("allowedCidrs") || given("allowOpenIngress")) {
+            problems.push(
+                `${key("allowedCidrs")} and ${key("allowOpenIngress")} apply, with ${key("kubeconfig")}, only to ${key("serviceType")} LoadBalancer ` +
+                    `(the load balancers' source ranges); the NodePorts of your cluster are behind its own firewall rules. Remove them, or set ${key("serviceType")} LoadBalancer.`,
+            );
+        }
     } else if (rawAllowed === undefined || rawAllowed === null || rawAllowed === "") {
         problems.push(
             `${key("allowedCidrs")} is not set; it is required: the CIDRs allowed to reach SSH, the Kubernetes API ` +

@@ -26,10 +26,10 @@ export interface HistoryServerArgs {
  */
 export function serviceAddress(type: ServiceType, service: k8s.core.v1.Service, publicAddress: pulumi.Input<string>): pulumi.Output<string> {
     if (type !== "LoadBalancer") return pulumi.output(publicAddress);
-    return service.status.apply((s) => {
+    return pulumi.all([service.metadata, service.status]).apply(([m, s]) => {
         const ingress = s?.loadBalancer?.ingress?.[0];
         const address = ingress?.hostname || ingress?.ip;
-        if (!address) throw new Error(`the Service ${service.metadata.name} of type LoadBalancer has no address; does the cluster have a load-balancer controller?`);
+        if (!address) throw new Error(`the Service ${m?.namespace}/${m?.name} of type LoadBalancer has no address; does the cluster have a load-balancer controller?`);
         return address;
     });
 }

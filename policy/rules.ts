@@ -374,14 +374,41 @@ export function broadIamAccess(type: string, props: any): string[] {
 // Kubernetes: no cloud load balancers, no root containers.
 
 /** Services of type LoadBalancer would create a cloud load balancer open to the internet. */
-export function loadBalancerService(type: string, props: any): string[] {
+export function loadBalancerService(type: string, props: any, config: RuleConfig = defaultRuleConfig): string[] {
     if (type !== types.service || !props || isUnknown(props) || props.spec?.type !== "LoadBalancer") {
         return [];
     }
-    return [
-        "Service is of type LoadBalancer, which creates a public cloud load balancer. " +
-            "Use NodePort (reached from your allowed CIDR or an SSH tunnel) or ClusterIP with kubectl port-forward.",
-    ];
+    const ranges = props.spec?.loadBalancerSourceRanges;
+    if (isUnknown(ranges)) return [];
+    const list = asArray(ranges) as unknown[];
+    if (list.length === 0) {
+        return [
+            "Service is of type LoadBalancer with no loadBalancerSourceRanges: its cloud load balancer answers the whole internet. " +
+                "Set loadBalancerSourceRanges (the program takes allowedCidrs), or use NodePort or ClusterIP with kubectl port-forward.",
+        ];
+    }
+    const open = list.filter((r) => typeof r === "string" && WORLD.includes(r));
+    if (open.length && !config.allowOpenIngress) {
+        return [`Service of type LoadBalancer admits ${open.join(", ")} in loadBalancerSourceRanges: the whole internet. Use your own address ranges, or set allowOpenIngress.`];
+    }
+    return [];
+}
+
+/** Capabilities a root init container may keep: file ownership and permissions on its own mounts, nothing more. */
+const FILE_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER"];
+
+/**
+ * The one kind of root this pack accepts: an init container of a DaemonSet that prepares host
+ * folders (the node-setup DaemonSet on a cluster of the user's), with no privilege escalation,
+ * every capability dropped but file ownership and permissions, and not privileged.
+ */
+function fileOnlyRoot(type: string, field: string, own: any): boolean {
+    if (type !== types.daemonSet || field !== "initContainers") return false;
+    const caps = own.capabilities ?? {};
+    const drop = asArray(caps.drop) as unknown[];
+    const add = asArray(caps.add) as unknown[];
+    return own.allowPrivilegeEscalation === false && own.privileged !== true && drop.includes("ALL") &&
+        add.every((c) => typeof c === "string" && FILE_CAPABILITIES.includes(c));
 }
 
 /** The pod spec inside a workload's props, by type; undefined when there is none to check. */
@@ -426,6 +453,9 @@ export function rootContainers(type: string, props: any): string[] {
             const nonRoot = own.runAsNonRoot ?? (podContext as any).runAsNonRoot;
             const user = own.runAsUser ?? (podContext as any).runAsUser;
             const name = `${field === "containers" ? "Container" : "Init container"} "${c.name ?? "?"}"`;
+            if (fileOnlyRoot(type, field, own)) {
+                continue;
+            }
             if (!isUnknown(nonRoot) && nonRoot !== true) {
                 out.push(
                     `${name} may run as root: runAsNonRoot is not true. Set securityContext.runAsNonRoot: true ` +
@@ -604,13 +634,18 @@ export const resourceRules: readonly ResourceRule[] = [
     },
     {
         name: "k8s-no-loadbalancer-services",
-        description: "Kubernetes Services are not of type LoadBalancer.",
+        description:
+            "Kubernetes Services of type LoadBalancer restrict their sources (loadBalancerSourceRanges, not the whole " +
+            "internet unless allowOpenIngress is set).",
         types: [types.service],
+        usesConfig: true,
         check: loadBalancerService,
     },
     {
         name: "k8s-run-as-non-root",
-        description: "Containers and init containers of workloads run with runAsNonRoot and a non-zero uid.",
+        description:
+            "Containers and init containers of workloads run with runAsNonRoot and a non-zero uid; only a DaemonSet's init " +
+            "container that prepares host folders may be root, without privilege escalation and with file capabilities only.",
         types: [
             types.pod,
             types.deployment,

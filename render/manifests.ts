@@ -85,6 +85,13 @@ export interface HistoryServerArgs {
     /** The Spark image (render/platform.ts sparkImage). */
     image: string;
     serviceType: ServiceType;
+    /** Who a LoadBalancer admits (allowedCidrs). */
+    sourceRanges: string[];
+}
+
+/** The spec fields of a UI's Service: a NodePort, or a load balancer that admits `sourceRanges` only. */
+function uiServiceType(type: ServiceType, sourceRanges: string[]): Record<string, unknown> {
+    return type === "LoadBalancer" ? { type, loadBalancerSourceRanges: sourceRanges } : { type };
 }
 
 export const historyServerName = "spark-history-server";
@@ -150,7 +157,7 @@ export function historyServerObjects(args: HistoryServerArgs): K8sObject[] {
             kind: "Service",
             metadata: { name: historyServerName, namespace: args.namespace, labels: l },
             spec: {
-                type: args.serviceType,
+                ...uiServiceType(args.serviceType, args.sourceRanges),
                 selector,
                 ports: [{ name: "http", port: args.uiPort, targetPort: "http", nodePort: args.nodePort }],
             },
@@ -228,6 +235,7 @@ export interface JupyterArgs {
     storage: NotebookStorage;
     image: string;
     serviceType: ServiceType;
+    sourceRanges: string[];
     jupyterlabVersion: string;
     driverMemory: string;
     /** `s3a://` URI where notebooks keep their data (SPARK_DATA_URI in the kernel). */
@@ -357,7 +365,7 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
             kind: "Service",
             metadata: { name: jupyterName, namespace: ns, labels: l },
             spec: {
-                type: args.serviceType,
+                ...uiServiceType(args.serviceType, args.sourceRanges),
                 selector,
                 ports: [{ name: "http", port: jupyterPort, targetPort: "http", nodePort: args.nodePort }],
             },

@@ -130,6 +130,7 @@ export function historyManifests(cfg: StackConfig, sparkDefaults: Value<string>)
         objectStoreKeys: keysFromSecret(cfg),
         image: sparkImage(cfg),
         serviceType: cfg.serviceType,
+        sourceRanges: cfg.allowedCidrs,
     });
 }
 
@@ -166,6 +167,7 @@ export function jupyterManifests(
         storage: notebookStorage(cfg, notebookNode),
         image: sparkImage(cfg),
         serviceType: cfg.serviceType,
+        sourceRanges: cfg.allowedCidrs,
         jupyterlabVersion: jupyter.jupyterlab,
         driverMemory: jupyterDriverMemory,
     });

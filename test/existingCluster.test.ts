@@ -32,9 +32,17 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
         });
 
         it("refuses every EC2 setting beside kubeconfig, naming them", () => {
-            const problems = problemsOf({ ...byo, ...store, allowedCidrs: ["203.0.113.7/32"], workerInstanceType: "t3.large", spotWorkers: true });
+            const problems = problemsOf({ ...byo, ...store, amiId: "ami-0123456789abcdef0", workerInstanceType: "t3.large", spotWorkers: true });
             assert.equal(problems.length, 1, problems.join("\n"));
-            assert.match(problems[0], /^spark-on-k8s:allowedCidrs, spark-on-k8s:workerInstanceType, spark-on-k8s:spotWorkers describe the EC2 machines the program makes, but spark-on-k8s:kubeconfig is set/);
+            assert.match(problems[0], /^spark-on-k8s:workerInstanceType, spark-on-k8s:spotWorkers, spark-on-k8s:amiId describe the EC2 machines the program makes, but spark-on-k8s:kubeconfig is set/);
+        });
+
+        it("takes allowedCidrs, with kubeconfig, as the load balancers' source ranges only", () => {
+            const lb = { ...store, kubeconfig: "<secret>", serviceType: "LoadBalancer" };
+            assert.match(problemsOf(lb)[0], /allowedCidrs is not set; it is required/);
+            assert.match(problemsOf({ ...lb, allowedCidrs: ["0.0.0.0/0"] })[0], /opens SSH, the Kubernetes API and the NodePorts to the whole internet|whole internet/);
+            assert.deepEqual(validateConfig({ ...lb, allowedCidrs: ["203.0.113.0/24"] }).allowedCidrs, ["203.0.113.0/24"]);
+            assert.match(problemsOf({ ...byo, ...store, allowedCidrs: ["203.0.113.0/24"] })[0], /apply, with spark-on-k8s:kubeconfig, only to spark-on-k8s:serviceType LoadBalancer/);
         });
 
         it("refuses the settings of a cluster of the user's without kubeconfig", () => {
@@ -47,7 +55,7 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
             const problems = problemsOf({ ...store, kubeconfig: "<secret>" });
             assert.equal(problems.length, 1, problems.join("\n"));
             assert.match(problems[0], /publicAddress is not set; with spark-on-k8s:kubeconfig and spark-on-k8s:serviceType NodePort it is required.*30080 and 30088/);
-            assert.equal(validateConfig({ ...store, kubeconfig: "<secret>", serviceType: "LoadBalancer" }).serviceType, "LoadBalancer");
+            assert.equal(validateConfig({ ...store, kubeconfig: "<secret>", serviceType: "LoadBalancer", allowedCidrs: ["203.0.113.0/24"] }).serviceType, "LoadBalancer");
         });
 
         it("refuses a load balancer on the program's own kubeadm cluster, and unknown service types", () => {
@@ -135,9 +143,11 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
         });
 
         it("exposes the UIs as LoadBalancer Services on their own ports when asked", () => {
-            const lb = renderAll(validateConfig({ ...store, kubeconfig: "<secret>", serviceType: "LoadBalancer" }), "byo");
-            assert.equal(parse(lb["k8s/service-spark-history-server.yaml"]).spec.type, "LoadBalancer");
-            assert.equal(parse(lb["k8s/service-jupyter.yaml"]).spec.type, "LoadBalancer");
+            const lb = renderAll(validateConfig({ ...store, kubeconfig: "<secret>", serviceType: "LoadBalancer", allowedCidrs: ["203.0.113.0/24"] }), "byo");
+            for (const f of ["k8s/service-spark-history-server.yaml", "k8s/service-jupyter.yaml"]) {
+                assert.equal(parse(lb[f]).spec.type, "LoadBalancer");
+                assert.deepEqual(parse(lb[f]).spec.loadBalancerSourceRanges, ["203.0.113.0/24"], f);
+            }
             assert.equal(parse(files["k8s/service-jupyter.yaml"]).spec.type, "NodePort");
         });
     });
@@ -178,6 +188,12 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
             assert.equal(await valueOf(run.outputs.historyServerUrl), "http://203.0.113.20:30080");
             assert.equal(await valueOf(run.outputs.jupyterUrl), "http://203.0.113.20:30088/lab");
             for (const k of ["controlPlaneIp", "kubeconfig", "sshPrivateKey", "ssh", "nodeRoleName"]) assert.equal(run.outputs[k], undefined, k);
+        });
+
+        it("makes the URLs from the load balancers' addresses with serviceType LoadBalancer", async () => {
+            const run = await runProgram({ ...withStore, "spark-on-k8s:publicAddress": "", "spark-on-k8s:serviceType": "LoadBalancer", "spark-on-k8s:allowedCidrs": JSON.stringify(["203.0.113.0/24"]) });
+            assert.equal(await valueOf(run.outputs.historyServerUrl), "http://lb-history-service-spark-history-server.example.com:18080");
+            assert.equal(await valueOf(run.outputs.jupyterUrl), "http://lb-jupyter-service-jupyter.example.com:8888/lab");
         });
 
         it("runs no Spark pod before the node-setup DaemonSet put the S3A jars on the nodes", async () => {

@@ -41,7 +41,7 @@ describe("Kubernetes objects against the Kubernetes schemas", () => {
     }
 
     it("catches a wrong type, so the check above can fail", () => {
-        const [, deployment] = historyServerObjects({ namespace: "x", sparkDefaults: "", uiPort: 18080, nodePort: 30080, storePath: "/s", image: "i", serviceType: "NodePort" });
+        const [, deployment] = historyServerObjects({ namespace: "x", sparkDefaults: "", uiPort: 18080, nodePort: 30080, storePath: "/s", image: "i", serviceType: "NodePort", sourceRanges: [] });
         const broken = structuredClone(deployment) as any;
         broken.spec.replicas = "one";
         assert.throws(() => new (modelOf(broken)!)(broken).validate(), /replicas/);

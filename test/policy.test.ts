@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { checkResources, PlainResource } from "../policy/rules";
-import { baseConfig, isSecretInput, ProgramRun, runProgram } from "./support/program";
+import { baseConfig, fakeKubeconfig, isSecretInput, ProgramRun, runProgram } from "./support/program";
 
 /** Resource inputs as a policy sees them: secret values unwrapped. */
 function plain(v: any): any {
@@ -27,5 +27,36 @@ describe("the policy pack over the whole program", function () {
         const flagged = checkResources(asPolicyInput(run), { allowOpenIngress: false }).map((v) => v.resource).sort();
         assert.deepEqual(flagged, ["nodes-kube-api-0", "nodes-nodeports-0", "nodes-ssh-0"]);
         assert.deepEqual(checkResources(asPolicyInput(run), { allowOpenIngress: true }), []);
+    });
+
+    describe("a cluster of the user's", () => {
+        const byo = {
+            "spark-on-k8s:kubeconfig": fakeKubeconfig,
+            "spark-on-k8s:objectStoreEndpoint": "https://minio.example.com:9000",
+            "spark-on-k8s:objectStoreBucket": "team-spark",
+            "spark-on-k8s:objectStoreAccessKey": "AKIDEXAMPLE",
+            "spark-on-k8s:objectStoreSecretKey": "wJalrXUtnFEMI",
+        };
+
+        it("finds no violation with NodePorts, nor with load balancers limited to allowedCidrs", async () => {
+            for (const extra of [
+                { "spark-on-k8s:publicAddress": "203.0.113.20" },
+                { "spark-on-k8s:serviceType": "LoadBalancer", "spark-on-k8s:allowedCidrs": JSON.stringify(["203.0.113.0/24"]) },
+            ]) {
+                const run = await runProgram({ ...byo, ...extra });
+                assert.ok(run.ofType("kubernetes:apps/v1:DaemonSet").length === 1, "the node-setup DaemonSet is there, root init container included");
+                assert.deepEqual(checkResources(asPolicyInput(run), { allowOpenIngress: false }), []);
+            }
+        });
+
+        it("flags load balancers open to the internet, and a root container that could do more than own files", async () => {
+            const run = await runProgram({ ...byo, "spark-on-k8s:serviceType": "LoadBalancer", "spark-on-k8s:allowedCidrs": JSON.stringify(["0.0.0.0/0"]), "spark-on-k8s:allowOpenIngress": "true" });
+            const input = asPolicyInput(run);
+            const flagged = checkResources(input, { allowOpenIngress: false }).map((v) => `${v.policy} ${v.resource}`).sort();
+            assert.deepEqual(flagged, ["k8s-no-loadbalancer-services history-service-spark-history-server", "k8s-no-loadbalancer-services jupyter-service-jupyter"]);
+            const ds = input.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!;
+            ds.props.spec.template.spec.initContainers[0].securityContext.capabilities.add.push("SYS_ADMIN");
+            assert.deepEqual(checkResources([ds], { allowOpenIngress: true }).map((v) => v.policy), ["k8s-run-as-non-root", "k8s-run-as-non-root"]);
+        });
     });
 });

@@ -63,7 +63,7 @@ describe("Spark settings for the History Server", () => {
         assert.equal(conf["spark.history.store.maxDiskUsage"], "8g");
     });
     it("fits the History Server's stores into the heap and the volume its Deployment gives it", () => {
-        const dep: any = historyServerObjects({ namespace: "h", sparkDefaults: "", uiPort: 18080, nodePort: 30080, storePath: "/s", image: "i", serviceType: "NodePort" })
+        const dep: any = historyServerObjects({ namespace: "h", sparkDefaults: "", uiPort: 18080, nodePort: 30080, storePath: "/s", image: "i", serviceType: "NodePort", sourceRanges: [] })
             .find((o) => o.kind === "Deployment");
         const pod = dep.spec.template.spec;
         const c = pod.containers[0];

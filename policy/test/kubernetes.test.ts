@@ -14,14 +14,31 @@ describe("k8s-no-loadbalancer-services", () => {
         assert.deepEqual(loadBalancerService(types.service, { spec: {} }), []);
     });
 
-    it("fails a LoadBalancer service and names the alternatives", () => {
+    it("fails a LoadBalancer service without source ranges and names the alternatives", () => {
         const [message] = loadBalancerService(types.service, { spec: { type: "LoadBalancer" } });
-        assert.match(message, /type LoadBalancer/);
-        assert.match(message, /NodePort .* or ClusterIP with kubectl port-forward/);
+        assert.match(message, /type LoadBalancer with no loadBalancerSourceRanges/);
+        assert.match(message, /NodePort or ClusterIP with kubectl port-forward/);
+    });
+
+    it("passes a load balancer limited to named ranges; fails one open to the internet unless allowOpenIngress", () => {
+        const lb = (ranges: string[]) => ({ spec: { type: "LoadBalancer", loadBalancerSourceRanges: ranges } });
+        assert.deepEqual(loadBalancerService(types.service, lb(["203.0.113.0/24"])), []);
+        assert.match(loadBalancerService(types.service, lb(["203.0.113.0/24", "::/0"]))[0], /admits ::\/0 in loadBalancerSourceRanges/);
+        assert.deepEqual(loadBalancerService(types.service, lb(["0.0.0.0/0"]), { allowOpenIngress: true }), []);
     });
 });
 
 describe("k8s-run-as-non-root", () => {
+    it("accepts root only in a DaemonSet's init container limited to file ownership, without privilege escalation", () => {
+        const root = (caps: string[], escalation = false) => withPod((pod) => {
+            pod.initContainers = [{ name: "node-setup", securityContext: { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: escalation, capabilities: { drop: ["ALL"], add: caps } } }];
+        });
+        assert.deepEqual(rootContainers(types.daemonSet, root(["CHOWN", "DAC_OVERRIDE", "FOWNER"])), []);
+        assert.equal(rootContainers(types.deployment, root(["CHOWN"])).length, 2, "a Deployment's init container may not be root");
+        assert.equal(rootContainers(types.daemonSet, root(["CHOWN", "NET_ADMIN"])).length, 2);
+        assert.equal(rootContainers(types.daemonSet, root(["CHOWN"], true)).length, 2);
+    });
+
     it("passes a pod-level runAsNonRoot with a non-zero uid", () => {
         assert.deepEqual(rootContainers(types.deployment, deploymentProps()), []);
     });

@@ -49,14 +49,14 @@ async function validate(name: string, args: ResourceValidationArgs): Promise<str
 }
 
 describe("the policy pack's policies (engine argument shape)", () => {
-    it("are all mandatory, and only no-open-admin-ingress takes config", () => {
+    it("are all mandatory, and only the ingress rules take config", () => {
         assert.equal(policies.length, 9);
         for (const p of policies) {
             assert.equal(p.enforcementLevel, "mandatory", p.name);
         }
         assert.deepEqual(
             policies.filter((p) => p.configSchema).map((p) => p.name),
-            ["no-open-admin-ingress"],
+            ["no-open-admin-ingress", "k8s-no-loadbalancer-services"],
         );
     });
 

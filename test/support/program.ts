@@ -91,6 +91,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { ...inputs, privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n", publicKeyOpenssh: "ssh-ed25519 AAAAfake pulumi" };
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: "t".repeat(inputs.length ?? 16) };
+        case "kubernetes:core/v1:Service":
+            // What a cloud's load-balancer controller reports, once Pulumi's await sees it.
+            return inputs.spec?.type === "LoadBalancer"
+                ? { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `lb-${name}.example.com` }] } } }
+                : inputs;
         case "kubernetes:helm.sh/v3:Release":
             return { ...inputs, status: { status: "deployed", version: inputs.version } };
         case "command:remote:Command": {
