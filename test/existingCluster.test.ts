@@ -8,16 +8,11 @@ import { renderAll } from "../render/all";
 import { chartSourceArgs } from "../components/sparkOperator";
 import { sparkOperator } from "../versions";
 import { problemsOf } from "./config.test";
+import { store, storeSettings } from "./objectStore.test";
 import { parseSparkDefaults } from "./render.test";
 import { fakeKubeconfig, isSecretInput, runProgram, valueOf } from "./support/program";
 
 const byo: RawConfig = { kubeconfig: "<secret>", publicAddress: "203.0.113.20" };
-const store: RawConfig = {
-    objectStoreEndpoint: "https://minio.example.com:9000",
-    objectStoreBucket: "team-spark",
-    objectStoreAccessKey: "<secret>",
-    objectStoreSecretKey: "<secret>",
-};
 
 describe("a cluster of the user's (kubeconfig setting)", function () {
     this.timeout(120000);
@@ -158,13 +153,7 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
             "spark-on-k8s:publicAddress": "203.0.113.20",
             "spark-on-k8s:notebookNode": "node-a",
         };
-        const withStore = {
-            ...base,
-            "spark-on-k8s:objectStoreEndpoint": "https://minio.example.com:9000",
-            "spark-on-k8s:objectStoreBucket": "team-spark",
-            "spark-on-k8s:objectStoreAccessKey": "AKIDEXAMPLE",
-            "spark-on-k8s:objectStoreSecretKey": "wJalrXUtnFEMI",
-        };
+        const withStore = { ...base, ...storeSettings };
 
         it("with a store of the user's too, declares no AWS resource and no SSH command at all", async () => {
             const run = await runProgram(withStore);

@@ -7,7 +7,15 @@ import { parseSparkDefaults } from "./render.test";
 import { baseConfig, isSecretInput, runProgram, valueOf } from "./support/program";
 
 const valid: RawConfig = { region: "ap-northeast-2", allowedCidrs: ["203.0.113.10/32"] };
-const store: RawConfig = {
+/** A store of the user's as stack settings, for the program under mocks. */
+export const storeSettings: Record<string, string> = {
+    "spark-on-k8s:objectStoreEndpoint": "https://minio.example.com:9000",
+    "spark-on-k8s:objectStoreBucket": "team-spark",
+    "spark-on-k8s:objectStoreAccessKey": "AKIDEXAMPLE",
+    "spark-on-k8s:objectStoreSecretKey": "wJalrXUtnFEMI",
+};
+
+export const store: RawConfig = {
     objectStoreEndpoint: "https://minio.example.com:9000",
     objectStoreBucket: "team-spark",
     objectStoreAccessKey: "<secret>",
@@ -108,13 +116,7 @@ describe("a store of the user's (objectStore* settings)", function () {
     });
 
     describe("program under mocks", () => {
-        const config = {
-            ...baseConfig,
-            "spark-on-k8s:objectStoreEndpoint": "https://minio.example.com:9000",
-            "spark-on-k8s:objectStoreBucket": "team-spark",
-            "spark-on-k8s:objectStoreAccessKey": "AKIDEXAMPLE",
-            "spark-on-k8s:objectStoreSecretKey": "wJalrXUtnFEMI",
-        };
+        const config = { ...baseConfig, ...storeSettings };
 
         it("makes no bucket and no S3 rights, and hands the keys to Kubernetes as secrets", async () => {
             const run = await runProgram(config);

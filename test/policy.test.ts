@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { checkResources, PlainResource } from "../policy/rules";
+import { storeSettings } from "./objectStore.test";
 import { baseConfig, fakeKubeconfig, isSecretInput, ProgramRun, runProgram } from "./support/program";
 
 /** Resource inputs as a policy sees them: secret values unwrapped. */
@@ -30,13 +31,7 @@ describe("the policy pack over the whole program", function () {
     });
 
     describe("a cluster of the user's", () => {
-        const byo = {
-            "spark-on-k8s:kubeconfig": fakeKubeconfig,
-            "spark-on-k8s:objectStoreEndpoint": "https://minio.example.com:9000",
-            "spark-on-k8s:objectStoreBucket": "team-spark",
-            "spark-on-k8s:objectStoreAccessKey": "AKIDEXAMPLE",
-            "spark-on-k8s:objectStoreSecretKey": "wJalrXUtnFEMI",
-        };
+        const byo = { "spark-on-k8s:kubeconfig": fakeKubeconfig, ...storeSettings };
 
         it("finds no violation with NodePorts, nor with load balancers limited to allowedCidrs", async () => {
             for (const extra of [
