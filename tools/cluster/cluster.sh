@@ -130,8 +130,10 @@ node_start() {
   [[ -n "$child" ]] || die "node $node did not start: $(tail -n 20 "$dir/node.log")"
   echo "$child" >"$dir/pid"
   wait_for 30 "node $node: containerd up" test -f "$dir/ready" || die "node $node did not come up: $(tail -n 20 "$dir/node.log")"
-  wait_for 30 "node $node: containerd answers" in_node "$node" ctr -n k8s.io version ||
-    die "containerd of $node does not answer: $(tail -n 20 "$dir/upper/var/log/containerd.log" 2>/dev/null)"
+  # Each try is bounded (a ctr that hangs must not eat the wait); on a busy 2-core machine the
+  # first answer has taken more than 30 s (a cold CI run with the builds of other tiers around).
+  wait_for 90 "node $node: containerd answers" in_node "$node" timeout 10 ctr -n k8s.io version ||
+    die "containerd of $node does not answer: $(in_node "$node" timeout 10 ctr -n k8s.io version 2>&1 | tail -n 3); its log: $(tail -n 20 "$dir/upper/var/log/containerd.log" 2>/dev/null)"
 }
 node_stop() {
   local node="$1" dir="$state/nodes/$1" pid init
