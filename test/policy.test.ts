@@ -34,7 +34,7 @@ describe("the policy pack over the whole program", function () {
         const byo = { "spark-on-k8s:kubeconfig": fakeKubeconfig, ...storeSettings };
 
         it("finds no violation with NodePorts, nor with load balancers limited to allowedCidrs", async () => {
-            for (const extra of [
+            for (const extra of <Record<string, string>[]>[
                 { "spark-on-k8s:publicAddress": "203.0.113.20" },
                 { "spark-on-k8s:serviceType": "LoadBalancer", "spark-on-k8s:allowedCidrs": JSON.stringify(["203.0.113.0/24"]) },
             ]) {
