@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubeflow/spark-operator/v2/api/v1beta2"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -46,6 +47,8 @@ var validators = map[TypeKey]func(doc []byte) error{
 	{"v1", "PersistentVolume"}:                            builtin(clusterScoped, apivalidation.NameIsDNSSubdomain, validatePersistentVolume),
 	{"v1", "PersistentVolumeClaim"}:                       builtin(namespaced, apivalidation.NameIsDNSSubdomain, validatePersistentVolumeClaim),
 	{"apps/v1", "Deployment"}:                             builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateDeployment),
+	{"apps/v1", "DaemonSet"}:                              builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateDaemonSet),
+	{"batch/v1", "Job"}:                                   builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateJob),
 	{"rbac.authorization.k8s.io/v1", "Role"}:              builtin(namespaced, path.ValidatePathSegmentName, validateRole),
 	{"rbac.authorization.k8s.io/v1", "RoleBinding"}:       builtin(namespaced, path.ValidatePathSegmentName, validateRoleBinding),
 	{v1beta2.GroupVersion.String(), SparkApplicationKind}: ValidateSparkApplication,
@@ -535,6 +538,53 @@ func validateDeployment(d *appsv1.Deployment) field.ErrorList {
 	default:
 		errs = append(errs, field.NotSupported(sp.Child("type"), spec.Strategy.Type,
 			[]appsv1.DeploymentStrategyType{appsv1.RecreateDeploymentStrategyType, appsv1.RollingUpdateDeploymentStrategyType}))
+	}
+	return errs
+}
+
+// validateSelectedTemplate: a selector that is valid, not empty, and matches the template's labels.
+func validateSelectedTemplate(selector *metav1.LabelSelector, t *corev1.PodTemplateSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	tp := p.Child("template")
+	if selector == nil {
+		return append(errs, field.Required(p.Child("selector"), ""))
+	}
+	errs = append(errs, metav1validation.ValidateLabelSelector(selector, metav1validation.LabelSelectorValidationOptions{}, p.Child("selector"))...)
+	if len(selector.MatchLabels)+len(selector.MatchExpressions) == 0 {
+		errs = append(errs, field.Invalid(p.Child("selector"), selector, "empty selector is invalid"))
+	} else if s, err := metav1.LabelSelectorAsSelector(selector); err != nil {
+		errs = append(errs, field.Invalid(p.Child("selector"), selector, "invalid label selector"))
+	} else if !s.Matches(labels.Set(t.Labels)) {
+		errs = append(errs, field.Invalid(tp.Child("metadata", "labels"), t.Labels, "`selector` does not match template `labels`"))
+	}
+	return errs
+}
+
+func validateDaemonSet(d *appsv1.DaemonSet) field.ErrorList {
+	p := field.NewPath("spec")
+	tp := p.Child("template")
+	errs := validateSelectedTemplate(d.Spec.Selector, &d.Spec.Template, p)
+	errs = append(errs, validatePodTemplate(&d.Spec.Template, tp)...)
+	if rp := d.Spec.Template.Spec.RestartPolicy; rp != "" && rp != corev1.RestartPolicyAlways {
+		errs = append(errs, field.NotSupported(tp.Child("spec", "restartPolicy"), rp, []corev1.RestartPolicy{corev1.RestartPolicyAlways}))
+	}
+	return errs
+}
+
+// validateJob: the API server's rules that a rendered Job can break (restart policy, bounds).
+func validateJob(j *batchv1.Job) field.ErrorList {
+	p := field.NewPath("spec")
+	tp := p.Child("template")
+	errs := validatePodTemplate(&j.Spec.Template, tp)
+	rp := j.Spec.Template.Spec.RestartPolicy
+	if rp != corev1.RestartPolicyNever && rp != corev1.RestartPolicyOnFailure {
+		errs = append(errs, field.NotSupported(tp.Child("spec", "restartPolicy"), rp, []corev1.RestartPolicy{corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever}))
+	}
+	if j.Spec.BackoffLimit != nil && *j.Spec.BackoffLimit < 0 {
+		errs = append(errs, field.Invalid(p.Child("backoffLimit"), *j.Spec.BackoffLimit, "must be greater than or equal to 0"))
+	}
+	if j.Spec.ActiveDeadlineSeconds != nil && *j.Spec.ActiveDeadlineSeconds <= 0 {
+		errs = append(errs, field.Invalid(p.Child("activeDeadlineSeconds"), *j.Spec.ActiveDeadlineSeconds, "must be greater than 0"))
 	}
 	return errs
 }

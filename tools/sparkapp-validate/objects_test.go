@@ -577,7 +577,7 @@ func TestRenderedKindsAreCovered(t *testing.T) {
 	for _, key := range []TypeKey{
 		{"v1", "Namespace"}, {"v1", "ConfigMap"}, {"v1", "Secret"}, {"v1", "Service"},
 		{"v1", "ServiceAccount"}, {"v1", "PersistentVolume"}, {"v1", "PersistentVolumeClaim"},
-		{"apps/v1", "Deployment"}, {"rbac.authorization.k8s.io/v1", "Role"},
+		{"apps/v1", "Deployment"}, {"apps/v1", "DaemonSet"}, {"batch/v1", "Job"}, {"rbac.authorization.k8s.io/v1", "Role"},
 		{"rbac.authorization.k8s.io/v1", "RoleBinding"}, {"sparkoperator.k8s.io/v1beta2", "SparkApplication"},
 	} {
 		if _, ok := validators[key]; !ok {

@@ -227,7 +227,7 @@ func TestValidateStreamValidatesEveryDocument(t *testing.T) {
 	stream := "# leading comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {anyKey: x}\n---\n" +
 		piApp + "---\n" + edit(t, "  mode: cluster\n", "  mode: cluster\n  bogus: 1\n") +
 		"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm2}\ndatas: {}\n" +
-		"---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: job}\n---\nnull\n---\n"
+		"---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: job}\n---\nnull\n---\n"
 	results, err := ValidateStream(strings.NewReader(stream))
 	if err != nil {
 		t.Fatal(err)
@@ -247,7 +247,7 @@ func TestValidateStreamValidatesEveryDocument(t *testing.T) {
 	if r := results[3]; r.Err == nil || !strings.Contains(r.Err.Error(), `unknown field "datas"`) {
 		t.Errorf("bad ConfigMap: %+v", r)
 	}
-	if r := results[4]; r.Err == nil || !strings.Contains(r.Err.Error(), `unsupported kind "Job" (apiVersion "batch/v1")`) {
+	if r := results[4]; r.Err == nil || !strings.Contains(r.Err.Error(), `unsupported kind "CronJob" (apiVersion "batch/v1")`) {
 		t.Errorf("Job: %+v", r)
 	}
 }
@@ -284,13 +284,13 @@ func TestRun(t *testing.T) {
 	bad := t.TempDir()
 	badFile := write(bad, "bad.yaml", edit(t, "  type: Python\n", "  type: Python\n  tpye: Python\n"))
 	multi := write(bad, "multi.yaml", deployment+"---\n"+change(t, nodePortService, "      port: 8888\n", "      prt: 8888\n"))
-	unknown := write(bad, "job.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n")
+	unknown := write(bad, "job.yaml", "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: j}\n")
 	code, out, errOut = exec(good, bad)
 	for _, want := range []string{
 		"ok " + pi + "\n",
 		"FAIL " + badFile + `: unknown field "spec.tpye"` + "\n",
 		"FAIL " + multi + `: document 2 (Service jupyter): unknown field "spec.ports[0].prt"; spec.ports[0].port: Invalid value: 0`,
-		"FAIL " + unknown + `: unsupported kind "Job" (apiVersion "batch/v1")`,
+		"FAIL " + unknown + `: unsupported kind "CronJob" (apiVersion "batch/v1")`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bad dir: stdout lacks %q", want)
