@@ -368,17 +368,26 @@ export function validateConfig(raw: RawConfig): StackConfig {
     const allowOpenIngress = bool("allowOpenIngress", defaults.allowOpenIngress);
     const allowedCidrs: string[] = [];
     const rawAllowed = raw.allowedCidrs;
+    const serviceType = str("serviceType", defaults.serviceType) as ServiceType;
+    if (!serviceTypes.includes(serviceType)) {
+        problems.push(`${key("serviceType")} is ${show(serviceType)}; expected one of ${serviceTypes.join(", ")}.`);
+    } else if (serviceType === "LoadBalancer" && !existing) {
+        problems.push(
+            `${key("serviceType")} is "LoadBalancer", but the kubeadm cluster the program makes on EC2 has no load-balancer ` +
+                `controller: the Services would wait for an address forever. Use NodePort (the default) there; LoadBalancer is for a cluster of yours (${key("kubeconfig")}).`,
+        );
+    }
+
     // A cluster of the user's has no security group of the program's: its own rules decide who
     // reaches the NodePorts. A load balancer the program asks for admits allowedCidrs only.
-    const loadBalancer = raw.serviceType === "LoadBalancer";
-    if (existing && !loadBalancer) {
+    if (existing && serviceType !== "LoadBalancer") {
         if (given("allowedCidrs") || given("allowOpenIngress")) {
             problems.push(
                 `${key("allowedCidrs")} and ${key("allowOpenIngress")} apply, with ${key("kubeconfig")}, only to ${key("serviceType")} LoadBalancer ` +
                     `(the load balancers' source ranges); the NodePorts of your cluster are behind its own firewall rules. Remove them, or set ${key("serviceType")} LoadBalancer.`,
             );
         }
-    } else if (rawAllowed === undefined || rawAllowed === null || rawAllowed === "") {
+    } else if (!given("allowedCidrs")) {
         problems.push(
             `${key("allowedCidrs")} is not set; it is required: the CIDRs allowed to reach SSH, the Kubernetes API ` +
                 `and the NodePorts, e.g. \`pulumi config set --path 'allowedCidrs[0]' 203.0.113.7/32\` (your IP: curl -s https://checkip.amazonaws.com).`,
@@ -512,15 +521,6 @@ export function validateConfig(raw: RawConfig): StackConfig {
         }
         : instanceTypes[workerInstanceType] ?? instanceTypes[defaults.workerInstanceType];
 
-    const serviceType = str("serviceType", defaults.serviceType) as ServiceType;
-    if (!serviceTypes.includes(serviceType)) {
-        problems.push(`${key("serviceType")} is ${show(serviceType)}; expected one of ${serviceTypes.join(", ")}.`);
-    } else if (serviceType === "LoadBalancer" && !existing) {
-        problems.push(
-            `${key("serviceType")} is "LoadBalancer", but the kubeadm cluster the program makes on EC2 has no load-balancer ` +
-                `controller: the Services would wait for an address forever. Use NodePort (the default) there; LoadBalancer is for a cluster of yours (${key("kubeconfig")}).`,
-        );
-    }
     const publicAddress = str("publicAddress");
     if (publicAddress !== undefined && !isHostName(publicAddress)) {
         problems.push(`${key("publicAddress")} is ${show(publicAddress)}; expected a host name or an IP address, with no scheme or port, such as spark.example.com.`);
@@ -638,7 +638,7 @@ export function validateConfig(raw: RawConfig): StackConfig {
     function validateObjectStore(): ObjectStore | undefined {
         const endpoint = str("objectStoreEndpoint");
         if (endpoint === undefined) {
-            const stray = objectStoreKeys.filter((k) => raw[k] !== undefined && raw[k] !== null && raw[k] !== "");
+            const stray = objectStoreKeys.filter(given);
             if (stray.length) {
                 problems.push(
                     `${stray.map(key).join(", ")} ${stray.length === 1 ? "is" : "are"} set without ${key("objectStoreEndpoint")}; ` +

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { historyServerName, namespace, objectStoreSecretObject } from "../render/manifests";
 import { historyManifests, historyNamespace, historyServerDefaults, historyServerUrl } from "../render/platform";
-import { ObjectStoreCredentials, ServiceType, StackConfig } from "../config";
-import { createObject, createObjects } from "./k8sObjects";
+import { ObjectStoreCredentials, StackConfig } from "../config";
+import { createObject, createObjects, serviceAddress } from "./k8sObjects";
 
 export interface HistoryServerArgs {
     provider: k8s.Provider;
@@ -20,20 +20,6 @@ export interface HistoryServerArgs {
 }
 
 /** The Spark History Server, reading event logs from S3 with the nodes' instance profile. */
-/**
- * Where users reach a Service: the public address for a NodePort, the load balancer's address
- * (Pulumi waits until the Service has one) for a LoadBalancer.
- */
-export function serviceAddress(type: ServiceType, service: k8s.core.v1.Service, publicAddress: pulumi.Input<string>): pulumi.Output<string> {
-    if (type !== "LoadBalancer") return pulumi.output(publicAddress);
-    return pulumi.all([service.metadata, service.status]).apply(([m, s]) => {
-        const ingress = s?.loadBalancer?.ingress?.[0];
-        const address = ingress?.hostname || ingress?.ip;
-        if (!address) throw new Error(`the Service ${m?.namespace}/${m?.name} of type LoadBalancer has no address; does the cluster have a load-balancer controller?`);
-        return address;
-    });
-}
-
 export class HistoryServer extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     public readonly namespace: string;

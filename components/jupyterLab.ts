@@ -4,8 +4,7 @@ import * as random from "@pulumi/random";
 import { StackConfig } from "../config";
 import { jupyterName } from "../render/manifests";
 import { jupyterDefaults, jupyterManifests, jupyterUrl } from "../render/platform";
-import { serviceAddress } from "./historyServer";
-import { createObjects } from "./k8sObjects";
+import { createObjects, serviceAddress } from "./k8sObjects";
 
 export interface JupyterLabArgs {
     provider: k8s.Provider;

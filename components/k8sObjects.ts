@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ServiceType } from "../config";
 import { K8sObject } from "../render/manifests";
 
 type Constructor = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
@@ -46,4 +47,18 @@ export function createObjects(
         created.set(`${obj.kind}/${obj.metadata.name}`, r);
     }
     return created;
+}
+
+/**
+ * Where users reach a Service: the public address for a NodePort, the load balancer's address
+ * (Pulumi waits until the Service has one) for a LoadBalancer.
+ */
+export function serviceAddress(type: ServiceType, service: k8s.core.v1.Service, publicAddress: pulumi.Input<string>): pulumi.Output<string> {
+    if (type !== "LoadBalancer") return pulumi.output(publicAddress);
+    return pulumi.all([service.metadata, service.status]).apply(([m, s]) => {
+        const ingress = s?.loadBalancer?.ingress?.[0];
+        const address = ingress?.hostname || ingress?.ip;
+        if (!address) throw new Error(`the Service ${m?.namespace}/${m?.name} of type LoadBalancer has no address; does the cluster have a load-balancer controller?`);
+        return address;
+    });
 }

@@ -1,9 +1,6 @@
 /** Name of the service account the chart creates in the job namespace for drivers. */
 export const sparkServiceAccount = "spark";
 
-/** Where the chart's controller image lives unless imageRegistry names a mirror. */
-export const operatorImageRegistry = "ghcr.io";
-
 /**
  * Values for the kubeflow spark-operator chart. With a mirror (imageRegistry) the controller image
  * is `<imageRegistry>/kubeflow/spark-operator/controller:<chart appVersion>`: the mirror keeps the

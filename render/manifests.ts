@@ -398,25 +398,20 @@ const notebookVolumeSize = "10Gi";
 
 /** The notebooks' claim and, for a folder on a node, the local PersistentVolume it binds. */
 function notebookVolume(ns: string, l: Record<string, string>, storage: NotebookStorage): K8sObject[] {
-    const claimName = `${jupyterName}-notebooks`;
-    if (!("node" in storage)) {
-        return [{
-            apiVersion: "v1",
-            kind: "PersistentVolumeClaim",
-            metadata: { name: claimName, namespace: ns, labels: l },
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                ...(storage.storageClass ? { storageClassName: storage.storageClass } : {}),
-                resources: { requests: { storage: notebookVolumeSize } },
-            },
-        }];
-    }
+    const volumeName = `${ns}-${jupyterName}-notebooks`;
+    const claim = (bind: Record<string, string>): K8sObject => ({
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: `${jupyterName}-notebooks`, namespace: ns, labels: l },
+        spec: { accessModes: ["ReadWriteOnce"], ...bind, resources: { requests: { storage: notebookVolumeSize } } },
+    });
+    if (!("node" in storage)) return [claim(storage.storageClass ? { storageClassName: storage.storageClass } : {})];
     const storageClass = "spark-platform-local";
     return [
         {
             apiVersion: "v1",
             kind: "PersistentVolume",
-            metadata: { name: `${ns}-${jupyterName}-notebooks`, labels: l },
+            metadata: { name: volumeName, labels: l },
             spec: {
                 capacity: { storage: notebookVolumeSize },
                 accessModes: ["ReadWriteOnce"],
@@ -433,17 +428,7 @@ function notebookVolume(ns: string, l: Record<string, string>, storage: Notebook
                 },
             },
         },
-        {
-            apiVersion: "v1",
-            kind: "PersistentVolumeClaim",
-            metadata: { name: claimName, namespace: ns, labels: l },
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: storageClass,
-                volumeName: `${ns}-${jupyterName}-notebooks`,
-                resources: { requests: { storage: notebookVolumeSize } },
-            },
-        },
+        claim({ storageClassName: storageClass, volumeName }),
     ];
 }
 

@@ -79,12 +79,17 @@ const root = path.join(__dirname, "..");
 
 /** The container entry point of JupyterLab (scripts/pod/jupyter-start.sh). */
 export function jupyterStartScript(): string {
-    return fs.readFileSync(path.join(root, "scripts", "pod", "jupyter-start.sh"), "utf8");
+    return podFile("jupyter-start.sh");
 }
 
 /** The IPython startup file of the notebook kernels (scripts/pod/spark-session.py). */
 export function kernelStartupFile(): string {
-    return fs.readFileSync(path.join(root, "scripts", "pod", "spark-session.py"), "utf8");
+    return podFile("spark-session.py");
+}
+
+/** A file of scripts/pod/, which the program ships into pods through ConfigMaps. */
+function podFile(name: string): string {
+    return fs.readFileSync(path.join(root, "scripts", "pod", name), "utf8");
 }
 
 /** The notebooks shipped in notebooks/, file name to JSON text. */
@@ -223,10 +228,6 @@ export function nodeSetupManifests(cfg: StackConfig): K8sObject[] {
         jars: s3aJarList(cfg),
         ...(cfg.existingCluster?.notebookNode ? { notebookDir: jupyterDataDir } : {}),
     });
-}
-
-function podFile(name: string): string {
-    return fs.readFileSync(path.join(root, "scripts", "pod", name), "utf8");
 }
 
 /** Newline-separated `file url sha256` lines: the S3A jars every node downloads (from s3aJarsRepository) and checks. */
