@@ -287,6 +287,9 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
         },
     }, "spark-on-k8s", "dev", opts.preview ?? false);
 
+    // A resource that fails to register (or clashes with another's URN) would otherwise only
+    // truncate the run silently, or pass where the engine refuses.
+    const failures: unknown[] = [];
     // Record what the engine would see: each registration's dependencies, parent and provider.
     const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
     const register = monitor.registerResource.bind(monitor);
@@ -336,8 +339,6 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
     for (const k of Object.keys(require.cache)) {
         if (!k.includes("node_modules")) delete require.cache[k];
     }
-    // A resource that fails to register would otherwise only truncate the run silently.
-    const failures: unknown[] = [];
     const onRejection = (e: unknown) => failures.push(e);
     process.on("unhandledRejection", onRejection);
     let outputs: Record<string, any>;
