@@ -680,6 +680,8 @@ const rawKeys: (keyof StackConfig)[] = [
 ];
 const rawPlainClusterKeys = existingClusterKeys.filter((k) => k !== "kubeconfig");
 const rawPlainStoreKeys = objectStoreKeys.filter((k) => !(objectStoreSecretKeys as readonly string[]).includes(k));
+/** Every key of the project's namespace that loadConfig reads. */
+export const configKeys: readonly string[] = [...rawKeys, ...objectStoreKeys, ...existingClusterKeys];
 
 /** Reads this stack's config (`Pulumi.<stack>.yaml`) and validates it. */
 export function loadConfig(): StackConfig {
