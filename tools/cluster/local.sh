@@ -3,12 +3,15 @@
 # tools/cluster/cluster.sh, a moto S3 server on the test bridge, the spark-operator chart through
 # helm with the program's values, and every rendered Kubernetes object applied unchanged.
 #
-#   bash tools/cluster/local.sh up [STATE_DIR]     (npm run cluster:up)
-#   bash tools/cluster/local.sh down [STATE_DIR]   (npm run cluster:down)
+#   bash tools/cluster/local.sh up [STATE_DIR]        (npm run cluster:up)
+#   bash tools/cluster/local.sh cluster [STATE_DIR]   the same without the platform
+#   bash tools/cluster/local.sh down [STATE_DIR]      (npm run cluster:down)
 #
 # STATE_DIR defaults to /var/tmp/sparkplat-cluster. `up` prints the kubeconfig path and the History
 # Server and JupyterLab addresses, and writes STATE_DIR/timings (step seconds) and
-# STATE_DIR/platform.env (addresses, moto keys) for the test tier. Needs root.
+# STATE_DIR/platform.env (addresses, moto keys) for the test tier. `cluster` stops before the
+# platform, and leaves the nodes as a cluster of a user's would be (no S3A jars, no notebooks'
+# folder): the local stack deploys onto it with the real engine (tools/local/stack.sh). Needs root.
 # Env: SPARKPLAT_CACHE (default ~/.cache/sparkplat), READY_TIMEOUT_SECONDS (default 300).
 set -euo pipefail
 
@@ -16,7 +19,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="${SPARKPLAT_CACHE:-$HOME/.cache/sparkplat}"
 export SPARKPLAT_CACHE="$CACHE"
-cmd="${1:?usage: local.sh up|down [STATE_DIR]}"
+cmd="${1:?usage: local.sh up|cluster|down [STATE_DIR]}"
 # Not under /etc, /var/lib, /var/log, /opt, /root or /home: the nodes lay overlays on those.
 state="$(realpath -m "${2:-/var/tmp/sparkplat-cluster}")"
 export READY_TIMEOUT_SECONDS="${READY_TIMEOUT_SECONDS:-300}"
@@ -49,6 +52,7 @@ down() {
   [[ -d "$state" ]] || { log "nothing at $state"; return 0; }
   stop_pidfile "$state/moto.pid"
   stop_pidfile "$state/wheels.pid"
+  stop_pidfile "$state/maven.pid"
   if [[ -f "$state/cluster.env" ]]; then bash "$HERE/cluster.sh" down "$state"; fi
   rm -rf "$state"
   log "removed $state"
@@ -83,10 +87,20 @@ start_servers() {
   source "$state/cluster.env"
   setsid "$VENV/bin/python" -m http.server --bind "$HOST_ADDRESS" --directory "$WHEELS" "$WHEELS_PORT" >"$state/wheels.log" 2>&1 &
   echo $! >"$state/wheels.pid"
+  # The S3A jars in a Maven repository's layout, as node-setup asks a mirror for them.
+  rm -rf "$state/maven"
+  (cd "$ROOT" && npx ts-node --transpile-only -e '
+    const { s3aJars, jarUrl } = require("./versions");
+    for (const j of s3aJars) console.log(jarUrl(j, ""));') | while read -r rel; do
+    mkdir -p "$state/maven${rel%/*}"
+    ln -s "$JARS/${rel##*/}" "$state/maven$rel"
+  done
+  setsid "$VENV/bin/python" -m http.server --bind "$HOST_ADDRESS" --directory "$state/maven" "$MAVEN_PORT" >"$state/maven.log" 2>&1 &
+  echo $! >"$state/maven.pid"
   "$VENV/bin/python" "$HERE/s3.py" start "$state" "$HOST_ADDRESS" "$S3_PORT" "$BUCKET" "$EVENT_LOG_PREFIX" >"$state/s3.env"
   # shellcheck source=/dev/null
   source "$state/s3.env"
-  log "moto S3 at http://$HOST_ADDRESS:$S3_PORT (bucket $BUCKET), wheels at http://$HOST_ADDRESS:$WHEELS_PORT/"
+  log "moto S3 at http://$HOST_ADDRESS:$S3_PORT (bucket $BUCKET), wheels at http://$HOST_ADDRESS:$WHEELS_PORT/, Maven mirror at http://$HOST_ADDRESS:$MAVEN_PORT/"
 }
 
 # What prepare-node.sh leaves on a node that the platform's pods use: the S3A jars (hostPath)
@@ -129,8 +143,9 @@ platform() {
   admin apply -f "$objects"/job-*.yaml >/dev/null
 }
 
-up() {
-  if [[ -f "$state/cluster.env" ]]; then die "a local platform is already at $state: run 'npm run cluster:down' first"; fi
+# cluster: the builds, a cluster Ready, the test's servers; platform.env (without the platform's addresses).
+cluster() {
+  if [[ -f "$state/cluster.env" ]]; then die "a local cluster is already at $state: run 'npm run cluster:down' (or 'npm run local:down') first"; fi
   mkdir -p "$state"
   : >"$state/timings"
   # Java, the render's pins, the venv (moto, boto3) and the sha256-checked S3A jars.
@@ -147,16 +162,25 @@ up() {
   bash "$HERE/cluster.sh" up "$state"
   timed cluster_up
   start_servers
+  {
+    printf 'KUBECONFIG=%s\n' "$state/admin.conf"
+    printf 'K8S_BIN=%s\n' "$K8S_BIN"
+    printf 'HELM=%s\n' "$HELM"
+    printf 'VENV_PY=%s\n' "$VENV/bin/python"
+    printf 'OPERATOR_CHART=%s\n' "$OPERATOR_CHART"
+    printf 'MAVEN_URL=http://%s:%s\n' "$HOST_ADDRESS" "$MAVEN_PORT"
+    cat "$state/s3.env"
+  } >"$state/platform.env"
+}
+
+up() {
+  cluster
   bake_nodes
   platform
   {
-    printf 'KUBECONFIG=%s\n' "$state/admin.conf"
     printf 'HISTORY_URL=http://%s:%s\n' "${NODE_ADDRESSES%% *}" "$HISTORY_NODE_PORT"
     printf 'JUPYTER_URL=http://%s:%s\n' "${NODE_ADDRESSES%% *}" "$JUPYTER_NODE_PORT"
-    printf 'K8S_BIN=%s\n' "$K8S_BIN"
-    printf 'VENV_PY=%s\n' "$VENV/bin/python"
-    cat "$state/s3.env"
-  } >"$state/platform.env"
+  } >>"$state/platform.env"
   log "platform up in $((SECONDS - T0))s"
   printf 'kubeconfig:     %s\nHistory Server: http://%s:%s\nJupyterLab:     http://%s:%s/lab?token=%s\n' \
     "$state/admin.conf" "${NODE_ADDRESSES%% *}" "$HISTORY_NODE_PORT" "${NODE_ADDRESSES%% *}" "$JUPYTER_NODE_PORT" "$(cat "$state/jupyter-token")"
@@ -164,6 +188,7 @@ up() {
 
 case "$cmd" in
   up) up ;;
+  cluster) cluster ;;
   down) down ;;
-  *) die "unknown command '$cmd' (up, down)" ;;
+  *) die "unknown command '$cmd' (up, cluster, down)" ;;
 esac

@@ -31,7 +31,7 @@ interface ClusterNode {
 }
 
 export interface Overrides {
-    network: { bridge: string; hostAddress: string; prefixLength: number; wheelsPort: number; nodes: ClusterNode[] };
+    network: { bridge: string; hostAddress: string; prefixLength: number; wheelsPort: number; mavenPort: number; nodes: ClusterNode[] };
     kubeadm: Record<string, Record<string, unknown>>;
     kubeletExtraArgs: string;
     ignorePreflightErrors: string[];
@@ -155,6 +155,7 @@ export function prepare(state: string, env: NodeJS.ProcessEnv = process.env): vo
             shellVar("S3_PORT", s3.port || "80") +
             shellVar("EVENT_LOG_PREFIX", cfg.eventLogPrefix) +
             shellVar("WHEELS_PORT", String(o.network.wheelsPort)) +
+            shellVar("MAVEN_PORT", String(o.network.mavenPort)) +
             shellVar("S3A_JARS_DIR", s3aJarsDir) +
             shellVar("JUPYTER_DATA_DIR", jupyterDataDir) +
             shellVar("NOTEBOOK_NODE", workers[0].name) +
