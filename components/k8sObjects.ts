@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { ServiceType } from "../config";
-import { K8sObject } from "../render/manifests";
+import { K8sObject, mountedConfigMaps, withConfigChecksum } from "../render/manifests";
 
 type Constructor = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
@@ -31,7 +32,11 @@ export function createObject(prefix: string, obj: K8sObject, opts: pulumi.Custom
     return ctor ? new ctor(name, obj, opts) : new k8s.apiextensions.CustomResource(name, obj as k8s.apiextensions.CustomResourceArgs, opts);
 }
 
-/** Creates objects in order, each after the previous ones of the kinds it needs (ConfigMaps, Secrets, RBAC, PVCs). */
+/**
+ * Creates objects in order, each after the previous ones of the kinds it needs (ConfigMaps, Secrets,
+ * RBAC, PVCs). A Deployment or DaemonSet carries the checksum of the ConfigMaps it mounts, so that
+ * a changed setting restarts its pods.
+ */
 export function createObjects(
     prefix: string,
     objs: K8sObject[],
@@ -40,13 +45,21 @@ export function createObjects(
     const created = new Map<string, pulumi.CustomResource>();
     const supporting: pulumi.CustomResource[] = [];
     const before = opts.dependsOn ?? [];
-    for (const obj of objs) {
-        const workload = obj.kind === "Deployment";
+    for (const rendered of objs) {
+        const workload = rendered.kind === "Deployment";
+        const configMaps = mountedConfigMaps(rendered, objs);
+        const obj = configMaps.length
+            ? withConfigChecksum(rendered, pulumi.output(configMaps.map((c) => c.data)).apply((d) => sha256(JSON.stringify(d))))
+            : rendered;
         const r = createObject(prefix, obj, { ...opts, dependsOn: workload ? [...before, ...supporting] : before });
         if (!workload && obj.kind !== "Service") supporting.push(r);
         created.set(`${obj.kind}/${obj.metadata.name}`, r);
     }
     return created;
+}
+
+export function sha256(text: string): string {
+    return createHash("sha256").update(text).digest("hex");
 }
 
 /**

@@ -1,9 +1,10 @@
+import { createHash } from "crypto";
 import { stringify } from "yaml";
 import { StackConfig } from "../config";
 import * as versions from "../versions";
 import { chartHeader, flannelValues, sparkOperatorValues, sparkServiceAccount } from "./helmValues";
 import { kubeadmConfig } from "./kubeadm";
-import { flannelNamespace, K8sObject, namespace, objectFileName, objectStoreSecretObject } from "./manifests";
+import { flannelNamespace, K8sObject, mountedConfigMaps, namespace, objectFileName, objectStoreSecretObject, withConfigChecksum } from "./manifests";
 import { NodeScriptName, nodeScript } from "./nodeScripts";
 import {
     historyManifests,
@@ -82,6 +83,11 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
     ];
     for (const ns of objectStoreSecretNamespaces(cfg)) {
         objects.push(objectStoreSecretObject(ns, placeholders.objectStoreAccessKey, placeholders.objectStoreSecretKey));
+    }
+    // As the program creates them (components/k8sObjects.ts createObjects): workloads carry the checksum of their ConfigMaps.
+    for (const [i, o] of objects.entries()) {
+        const configMaps = mountedConfigMaps(o, objects);
+        if (configMaps.length) objects[i] = withConfigChecksum(o, createHash("sha256").update(JSON.stringify(configMaps.map((c) => c.data))).digest("hex"));
     }
     const counts = new Map<string, number>();
     for (const o of objects) counts.set(objectFileName(o), (counts.get(objectFileName(o)) ?? 0) + 1);

@@ -44,6 +44,31 @@ function singletonDeployment(name: string, namespace: string, podLabels: Record<
     };
 }
 
+/** Pod-template annotation: the SHA-256 of the ConfigMaps a workload's pods read at start. */
+export const configChecksumAnnotation = "spark-platform/config-sha256";
+
+/**
+ * The ConfigMaps among `objs` that `workload` (a Deployment or DaemonSet) mounts. Its pods read
+ * them only when they start (spark-defaults.conf, scripts), and the provider replaces a changed
+ * ConfigMap without touching the workload: the checksum of their data in the pod template rolls
+ * the pods when a setting changes.
+ */
+export function mountedConfigMaps(workload: K8sObject, objs: K8sObject[]): K8sObject[] {
+    const template = (workload.spec as { template?: { spec?: { volumes?: { configMap?: { name: string } }[] } } } | undefined)?.template;
+    const names = new Set((template?.spec?.volumes ?? []).flatMap((v) => (v.configMap ? [v.configMap.name] : [])));
+    return objs.filter((o) => o.kind === "ConfigMap" && o.metadata.namespace === workload.metadata.namespace && names.has(o.metadata.name));
+}
+
+/** A copy of `workload` whose pod template carries `checksum` (configChecksumAnnotation). */
+export function withConfigChecksum(workload: K8sObject, checksum: Value<string>): K8sObject {
+    const spec = workload.spec as { template: { metadata?: { annotations?: Record<string, unknown> } } };
+    const metadata = spec.template.metadata ?? {};
+    return {
+        ...workload,
+        spec: { ...spec, template: { ...spec.template, metadata: { ...metadata, annotations: { ...metadata.annotations, [configChecksumAnnotation]: checksum } } } },
+    };
+}
+
 export function namespace(name: string, extraLabels: Record<string, string> = {}): K8sObject {
     return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "app.kubernetes.io/part-of": partOf, ...extraLabels } } };
 }

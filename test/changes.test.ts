@@ -41,7 +41,8 @@ describe("what each config change re-runs (change matrix)", function () {
         const c = await change("workerCount 2 -> 3", { "spark-on-k8s:workerCount": "3" });
         assert.deepEqual(c.added, workerResources(3).sort());
         assert.deepEqual(c.removed, []);
-        assert.deepEqual(c.changed, ["jupyter-configmap-jupyter-spark-conf", "k8s-nodes-ready"]);
+        // Executors are sized for the workers: JupyterLab starts again to read its new spark-defaults.conf.
+        assert.deepEqual(c.changed, ["jupyter-configmap-jupyter-spark-conf", "jupyter-deployment-jupyter", "k8s-nodes-ready"]);
         for (const n of [...workerResources(1), ...workerResources(2), "k8s-init", "nodes-control-plane"]) assert.ok(!c.changed.includes(n), n);
     });
 
@@ -65,7 +66,8 @@ describe("what each config change re-runs (change matrix)", function () {
 
     it("another retention changes the bucket's lifecycle and the History Server's cleaner only", async () => {
         const c = await change("eventLogRetentionDays 30 -> 7", { "spark-on-k8s:eventLogRetentionDays": "7" });
-        assert.deepEqual(c.changed, ["event-logs-expiry", "history-configmap-spark-history-server-conf"]);
+        // The History Server reads its cleaner's age at start: its pod starts again (the config checksum).
+        assert.deepEqual(c.changed, ["event-logs-expiry", "history-configmap-spark-history-server-conf", "history-deployment-spark-history-server"]);
     });
 
     it("an edited node script re-runs that script on every node and nothing else", async () => {

@@ -7,6 +7,7 @@ import { RawConfig, validateConfig } from "../config";
 import { renderAll } from "../render/all";
 import { chartSourceArgs } from "../components/sparkOperator";
 import { sparkOperator } from "../versions";
+import { configChecksumAnnotation } from "../render/manifests";
 import { problemsOf } from "./config.test";
 import { store, storeSettings } from "./objectStore.test";
 import { parseSparkDefaults } from "./render.test";
@@ -191,6 +192,19 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
             for (const r of ["history-deployment-spark-history-server", "jupyter-deployment-jupyter", "smoke-sparkapplication-spark-smoke-test"]) {
                 assert.ok(run.waitsFor(r, ds), `${r} does not wait for ${ds}`);
             }
+        });
+
+        it("restarts a workload when a ConfigMap it mounts changes (checksum in its pod template), and only that one", async () => {
+            const checksums = (run: Awaited<ReturnType<typeof runProgram>>) => Object.fromEntries(
+                ["history-deployment-spark-history-server", "jupyter-deployment-jupyter", "node-setup-daemonset-spark-node-setup"].map((n) =>
+                    [n, run.byName(n).inputs.spec.template.metadata.annotations[configChecksumAnnotation]]));
+            const before = checksums(await runProgram(withStore));
+            const after = checksums(await runProgram({ ...withStore, "spark-on-k8s:eventLogRetentionDays": "7" }));
+            for (const v of Object.values(before)) assert.match(v, /^[0-9a-f]{64}$/);
+            // The retention is the History Server's cleaner age: its pod must start again to read it.
+            assert.notEqual(after["history-deployment-spark-history-server"], before["history-deployment-spark-history-server"]);
+            assert.equal(after["jupyter-deployment-jupyter"], before["jupyter-deployment-jupyter"]);
+            assert.equal(after["node-setup-daemonset-spark-node-setup"], before["node-setup-daemonset-spark-node-setup"]);
         });
 
         it("with the program's S3 bucket, gives the pods an IAM user's key through the Secret, not an instance profile", async () => {

@@ -143,7 +143,8 @@ describe("node scripts: shellcheck", () => {
             shellcheck([".ci/run", "bench/run.sh", "bench/mutation.sh", "tools/actionlint.sh", "tools/shellcheck.sh", "tools/k8s/build.sh", "tools/k8s/overlay-run.sh",
                 "tools/k8s/build-extras.sh", "tools/versions.sh", "tools/module-dir.sh", "tools/images/lib.sh", "tools/images/spark.sh", "tools/images/spark-entrypoint.sh",
                 "tools/images/pip-wheels.sh", "tools/images/check-images.sh", "tools/images/system.sh", "tools/images/check-system.sh",
-                "tools/cluster/cluster.sh", "tools/cluster/node.sh", "tools/cluster/local.sh", "test/cluster/run.sh",
+                "tools/cluster/cluster.sh", "tools/cluster/node.sh", "tools/cluster/local.sh", "test/cluster/run.sh", "test/cluster/lib.sh",
+                "tools/engine/pulumi.sh", "tools/local/stack.sh", "test/engine/run.sh",
                 "tools/sparkapp-validate/check.sh", "test/integration/run.sh", "test/integration/setup.sh", "test/integration/leftovers.sh", "test/real/kubeadm.sh"]
                 .map((f) => path.join(__dirname, "..", f))),
         ]);

@@ -27,61 +27,9 @@ STEP=""
 log() { printf '[cluster-tier %4ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
 mark() { printf '%s %d\n' "$1" "$2" >>"$TIMINGS"; }
 
-kube() { KUBECONFIG="$STATE/admin.conf" "$K8S_BIN/kubectl" --request-timeout=20s "$@"; }
-
-# What a failing step needs to be understood: every pod, recent events, and the log tails of
-# pods that are not Running and Ready.
-diagnose() {
-  [[ -f "$STATE/admin.conf" && -n "${K8S_BIN:-}" ]] || return 0
-  log "pods:"
-  kube get pods -A -o wide >&2 || true
-  log "recent events:"
-  kube get events -A --sort-by=.lastTimestamp 2>/dev/null | tail -n 40 >&2 || true
-  local ns pod
-  while read -r ns pod; do
-    log "last 30 log lines of $ns/$pod:"
-    kube logs -n "$ns" "$pod" --all-containers --tail=30 >&2 2>&1 || true
-  done < <(kube get pods -A --no-headers 2>/dev/null | awk '{ split($3, r, "/") } r[1] != r[2] || ($4 != "Running" && $4 != "Completed") {print $1, $2}' | head -n 10)
-}
-
-# What the run made, read before teardown; check_teardown then finds none of it.
-LEFT_PIDS=()
-snapshot_for_teardown_check() {
-  local f
-  for f in "$STATE"/nodes/*/pid "$STATE"/nodes/*/pid.unshare "$STATE/moto.pid" "$STATE/wheels.pid"; do
-    [[ -f "$f" ]] && LEFT_PIDS+=("$(cat "$f")")
-  done
-  cp "$STATE/sysctls" "$TIMINGS.sysctls" 2>/dev/null || true
-  cp "$STATE/cluster.env" "$TIMINGS.env" 2>/dev/null || true
-}
-check_teardown() {
-  local problems=() pid line node
-  for pid in "${LEFT_PIDS[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then problems+=("process $pid still runs"); fi
-  done
-  if [[ -f "$TIMINGS.env" ]]; then
-    # shellcheck source=/dev/null
-    source "$TIMINGS.env"
-    if ip link show "$BRIDGE" >/dev/null 2>&1; then problems+=("bridge $BRIDGE is still there"); fi
-    if iptables -w -S FORWARD | grep -q sparkplat-cluster; then problems+=("iptables FORWARD still has the tier's rules"); fi
-    for node in $NODE_NAMES; do
-      if ip netns list | grep -q "^sparkplat-$node\b"; then problems+=("network namespace sparkplat-$node is still there"); fi
-      if compgen -G "/sys/fs/cgroup/*/sparkplat-$node" >/dev/null; then problems+=("cgroups of $node are still there"); fi
-    done
-  fi
-  if grep -q "$STATE" /proc/mounts; then problems+=("mounts under $STATE remain"); fi
-  if [[ -f "$TIMINGS.sysctls" ]]; then
-    while IFS= read -r line; do
-      [[ "$(sysctl -n "${line%%=*}")" == "${line#*=}" ]] || problems+=("sysctl ${line%%=*} is $(sysctl -n "${line%%=*}"), was ${line#*=}")
-    done <"$TIMINGS.sysctls"
-  fi
-  rm -f "$TIMINGS.sysctls" "$TIMINGS.env"
-  if ((${#problems[@]})); then
-    log "teardown left: ${problems[*]}"
-    return 1
-  fi
-  log "teardown left nothing behind (processes, namespaces, bridge, iptables rules, cgroups, mounts, sysctls)"
-}
+# kube, diagnose, snapshot_for_teardown_check, check_teardown (shared with the engine tier).
+# shellcheck source=test/cluster/lib.sh
+source "$ROOT/test/cluster/lib.sh"
 
 # shellcheck disable=SC2317,SC2329  # the EXIT trap
 finish() {

@@ -16,6 +16,7 @@
 
 # pulumi_lock_version PACKAGE: the version package-lock.json pins for node_modules/@pulumi/PACKAGE.
 pulumi_lock_version() {
+  # shellcheck disable=SC2016  # JavaScript, not shell
   node -e 'const p = require(process.argv[1]).packages["node_modules/@pulumi/" + process.argv[2]];
     if (!p) { console.error(`package-lock.json has no @pulumi/${process.argv[2]}`); process.exit(1); }
     console.log(p.version)' "$SPARKPLAT_ROOT/package-lock.json" "$1"
@@ -56,6 +57,7 @@ pulumi_setup() {
   if [[ -n "${SPARKPLAT_PULUMI_PLUGINS:-}" ]]; then
     bin="$(pulumi_offline_bin)" || return 1
     export PATH="$bin:$PATH" PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+    [[ -f "$PULUMI_HOME/.installed-${bin##*/}" ]] && return 0
     for f in "$bin"/pulumi-resource-*-v*-linux-amd64; do
       name="${f##*/pulumi-resource-}"
       name="${name%%-v*}"
@@ -63,6 +65,7 @@ pulumi_setup() {
       pulumi plugin install resource "$name" "$(pulumi_lock_version "$name")" --file "$f" >/dev/null 2>&1 ||
         { echo "pulumi.sh: could not install the $name provider from $f" >&2; return 1; }
     done
+    touch "$PULUMI_HOME/.installed-${bin##*/}"
   else
     command -v pulumi >/dev/null 2>&1 || {
       echo "pulumi.sh: no pulumi on PATH and SPARKPLAT_PULUMI_PLUGINS is not set: install the Pulumi CLI (https://www.pulumi.com/docs/install/), or point SPARKPLAT_PULUMI_PLUGINS at a folder of offline builds" >&2

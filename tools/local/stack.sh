@@ -56,7 +56,10 @@ configure() {
   source "$state/cluster.env"
   # shellcheck source=/dev/null
   source "$state/platform.env"
-  (cd "$ROOT" && pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK" >/dev/null)
+  (
+    cd "$ROOT"
+    if ! pulumi stack select "$STACK" 2>/dev/null; then pulumi stack init "$STACK" >/dev/null; fi
+  )
   cp "$ROOT/Pulumi.local.yaml" "$state/stack.yaml"
   lp config set publicAddress "${NODE_ADDRESSES%% *}"
   lp config set operatorChart "$OPERATOR_CHART"

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The engine tier (npm run test:engine): the real Pulumi engine runs the real program (index.ts as
+# it is) on the `local` stack (Pulumi.local.yaml, tools/local/stack.sh) against the real cluster of
+# the cluster tier (tools/cluster/local.sh), with moto as a store of the user's:
+#   1. `pulumi preview`, then `pulumi up`: the operator through its Helm release, node-setup, the
+#      History Server, JupyterLab and the self-check Job, which runs the smoke application;
+#   2. a second `pulumi up --expect-no-changes`;
+#   3. a settings change (eventLogRetentionDays) replaces the History Server's ConfigMap and rolls
+#      its pod, and touches nothing else;
+#   4. with the API server unreachable, `pulumi preview` and `pulumi up` fail, saying so;
+#   5. `pulumi destroy` removes every object of the stack and leaves the event logs in the bucket.
+# Prints the seconds of each command. Everything is removed at the end. Needs root.
+#
+# Env: SPARKPLAT_CACHE, SPARKPLAT_PULUMI_PLUGINS (tools/engine/pulumi.sh); SPARKPLAT_ENGINE_KEEP=1
+# keeps the cluster and the stack (remove with `bash tools/local/stack.sh down STATE_DIR`);
+# SPARKPLAT_ENGINE_TIMINGS=FILE also writes the timing table there ("step seconds" lines).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STATE="$(mktemp -d "${TMPDIR:-/tmp}/sparkplat-engine.XXXXXX")"
+TIMINGS="$(mktemp "${TMPDIR:-/tmp}/sparkplat-engine-timings.XXXXXX")"
+OUT="$STATE/engine-tier"
+T0=$SECONDS
+STEP=""
+UNREACHABLE_RULE=()
+
+log() { printf '[engine-tier %4ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
+fail() { log "FAILED: $*"; exit 1; }
+mark() { printf '%s %d\n' "$1" "$2" >>"$TIMINGS"; }
+
+# kube, diagnose, snapshot_for_teardown_check, check_teardown
+# shellcheck source=test/cluster/lib.sh
+source "$ROOT/test/cluster/lib.sh"
+
+# lp ARGS...: the CLI on the local stack (tools/local/stack.sh pulumi).
+lp() { bash "$ROOT/tools/local/stack.sh" pulumi "$STATE" -- "$@"; }
+
+# timed NAME CMD...: runs CMD, its output to $OUT/NAME.log (and stderr), and records its seconds.
+timed() {
+  local name="$1" t=$SECONDS rc=0
+  shift
+  "$@" >"$OUT/$name.log" 2>&1 || rc=$?
+  mark "$name" "$((SECONDS - t))"
+  log "$name: exit $rc in $((SECONDS - t)) s"
+  return "$rc"
+}
+
+unblock_api() {
+  if ((${#UNREACHABLE_RULE[@]})); then
+    iptables -w -D OUTPUT "${UNREACHABLE_RULE[@]}" 2>/dev/null || true
+    UNREACHABLE_RULE=()
+  fi
+}
+
+# shellcheck disable=SC2317,SC2329  # the EXIT trap
+finish() {
+  local rc=$? t
+  unblock_api
+  if ((rc != 0)); then
+    log "FAILED at step: ${STEP:-setup} (exit $rc)"
+    for f in "$OUT"/*.log; do [[ -f "$f" ]] && { log "end of $(basename "$f"):"; tail -n 25 "$f" >&2; }; done
+    diagnose
+  fi
+  if [[ -f "$STATE/timings" ]]; then cat "$STATE/timings" "$TIMINGS" >"$TIMINGS.all"; mv "$TIMINGS.all" "$TIMINGS"; fi
+  if [[ "${SPARKPLAT_ENGINE_KEEP:-0}" == 1 ]]; then
+    log "kept: $STATE (remove with: bash tools/local/stack.sh down $STATE)"
+  else
+    t=$SECONDS
+    snapshot_for_teardown_check
+    # The stack is destroyed by the test (or its resources die with the cluster on a failure).
+    bash "$ROOT/tools/cluster/local.sh" down "$STATE" >&2 || { log "teardown failed"; rc=1; }
+    mark teardown "$((SECONDS - t))"
+    check_teardown || rc=1
+  fi
+  printf '\n%-30s %8s\n' "step" "seconds"
+  awk '{ printf "%-30s %8d\n", $1, $2 }' "$TIMINGS"
+  printf '%-30s %8d\n' total "$((SECONDS - T0))"
+  mark total "$((SECONDS - T0))"
+  if [[ -n "${SPARKPLAT_ENGINE_TIMINGS:-}" ]]; then cp "$TIMINGS" "$SPARKPLAT_ENGINE_TIMINGS"; fi
+  rm -f "$TIMINGS"
+  exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+[[ "$(id -u)" == 0 ]] || fail "needs root (the local cluster's nodes are namespaces of this machine)"
+mkdir -p "$OUT"
+
+STEP=preview_and_up
+bash "$ROOT/tools/local/stack.sh" up "$STATE" | tee "$OUT/up.out" >&2
+# shellcheck source=/dev/null
+source "$STATE/cluster.env"
+# shellcheck source=/dev/null
+source "$STATE/platform.env"
+export SPARKPLAT_K8S_BIN="$K8S_BIN"
+
+STEP=outputs
+lp stack output --json --show-secrets >"$OUT/outputs.json"
+"$VENV_PY" - "$OUT/outputs.json" <<'EOF'
+import json, sys, urllib.request
+o = json.load(open(sys.argv[1]))
+smoke = o["smokeTest"]
+assert smoke["applicationId"].startswith("spark-"), smoke
+with urllib.request.urlopen(o["historyServerUrl"] + "/api/v1/applications", timeout=20) as r:
+    ids = [a["id"] for a in json.load(r)]
+assert smoke["applicationId"] in ids, f"the History Server does not list {smoke['applicationId']}: {ids}"
+with urllib.request.urlopen(o["jupyterUrl"].removesuffix("/lab") + "/api/status?token=" + o["jupyterToken"], timeout=20) as r:
+    assert r.status == 200
+for k in ("controlPlaneIp", "kubeconfig", "sshPrivateKey", "ssh", "nodeRoleName"):
+    assert k not in o, f"output {k} on a cluster of the user's"
+print(f"outputs: smoke application {smoke['applicationId']} listed by {o['historyServerUrl']}; JupyterLab answers with its token")
+EOF
+# node-setup put the pinned S3A jars on every node (the self-check's Spark read through them).
+for node in $NODE_NAMES; do
+  n="$(bash "$ROOT/tools/cluster/cluster.sh" exec "$STATE" "$node" sh -c "ls $S3A_JARS_DIR/*.jar | wc -l")"
+  ((n == 2)) || fail "node $node has $n jars in $S3A_JARS_DIR, expected 2 (node-setup DaemonSet)"
+done
+
+STEP=no_changes
+timed pulumi_up_unchanged lp up --yes --skip-preview --expect-no-changes || fail "a second pulumi up changed something (see above)"
+
+STEP=settings_change
+cp "$STATE/stack.yaml" "$STATE/stack.yaml.before"
+lp config set eventLogRetentionDays 7
+hs_pod() { kube -n spark-history get pods -l app.kubernetes.io/name=spark-history-server -o jsonpath='{.items[*].metadata.uid}'; }
+old_pod="$(hs_pod)"
+lp preview --json >"$OUT/change-preview.json" 2>"$OUT/change-preview.err" || fail "preview of the change failed: $(tail -n 5 "$OUT/change-preview.err")"
+changed="$("$VENV_PY" -c '
+import json, sys
+steps = json.load(open(sys.argv[1]))["steps"]
+print(" ".join(sorted("%s:%s" % (s["op"], s["urn"].split("::")[-1]) for s in steps if s["op"] not in ("same", "read"))))' "$OUT/change-preview.json")"
+expected="replace:history-configmap-spark-history-server-conf update:history-deployment-spark-history-server"
+[[ "$changed" == "$expected" ]] || fail "eventLogRetentionDays 30 -> 7 would change: '$changed'; expected '$expected'"
+timed pulumi_up_change lp up --yes --skip-preview || fail "pulumi up of the settings change failed"
+new_pod="$(hs_pod)"
+[[ -n "$new_pod" && "$new_pod" != "$old_pod" ]] || fail "the History Server's pod was not replaced (before: $old_pod, after: $new_pod)"
+kube -n spark-history get configmap spark-history-server-conf -o jsonpath='{.data.spark-defaults\.conf}' | grep -q '^spark.history.fs.cleaner.maxAge *7d$' ||
+  fail "the History Server's ConfigMap does not hold maxAge 7d"
+log "eventLogRetentionDays 30 -> 7: $changed; the History Server runs a new pod with maxAge 7d"
+
+STEP=unreachable
+# The API server refuses the engine's connections (an iptables rule of this test, removed after).
+api="${NODE_ADDRESSES%% *}"
+UNREACHABLE_RULE=(-d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset -m comment --comment sparkplat-engine-unreachable)
+iptables -w -I OUTPUT "${UNREACHABLE_RULE[@]}"
+if timed pulumi_preview_unreachable lp preview; then fail "pulumi preview succeeded with the cluster unreachable"; fi
+if timed pulumi_up_unreachable lp up --yes --skip-preview; then fail "pulumi up succeeded with the cluster unreachable"; fi
+unblock_api
+for f in pulumi_preview_unreachable pulumi_up_unreachable; do
+  grep -q "cluster is unreachable" "$OUT/$f.log" || fail "$f did not say the cluster is unreachable: $(tail -n 15 "$OUT/$f.log")"
+  log "$f printed:"
+  grep -E "error:|unreachable" "$OUT/$f.log" | sort -u | head -n 6 >&2
+done
+timed pulumi_up_reachable_again lp up --yes --skip-preview --expect-no-changes || fail "after the cluster came back, pulumi up changed something"
+
+STEP=destroy
+timed pulumi_destroy lp destroy --yes --skip-preview || fail "pulumi destroy failed"
+for ns in spark-jobs spark-operator spark-history spark-node-setup; do
+  kube wait --for=delete "namespace/$ns" --timeout=120s >/dev/null 2>&1 || true
+  if kube get namespace "$ns" >/dev/null 2>&1; then fail "namespace $ns is still there after destroy"; fi
+done
+left="$(kube get persistentvolumes,clusterroles,clusterrolebindings,mutatingwebhookconfigurations,validatingwebhookconfigurations -o name | grep -Ei 'spark|jupyter' || true)"
+[[ -z "$left" ]] || fail "destroy left: $left"
+# Helm never deletes the CRDs of a chart's crds/ folder; the README says how to remove them.
+crds="$(kube get crds -o name | grep sparkoperator.k8s.io | sort | tr '\n' ' ')"
+log "left by design (the chart's CRDs): $crds"
+"$VENV_PY" - "$S3_ENDPOINT" "$ADMIN_ACCESS_KEY" "$ADMIN_SECRET_KEY" "$BUCKET" "$EVENT_LOG_PREFIX" "$OUT/outputs.json" <<'EOF'
+import json, sys, boto3
+from botocore.config import Config
+endpoint, key, secret, bucket, prefix, outputs = sys.argv[1:]
+app = json.load(open(outputs))["smokeTest"]["applicationId"]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key,
+                  aws_secret_access_key=secret, config=Config(s3={"addressing_style": "path"}))
+keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/").get("Contents", [])]
+assert any(app in k for k in keys), f"the smoke application's event log is gone after destroy: {keys}"
+print(f"after destroy: {len(keys)} objects under {prefix}/ (the smoke application's log among them)")
+EOF
+lp stack rm local --yes >/dev/null
+
+STEP=finished
+log "all checks passed"
