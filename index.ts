@@ -116,17 +116,19 @@ const cost: pulumi.Output<CostReport> = own
             (config.objectStore ? ", and the store is yours too" : "; S3 storage and requests of the event-log bucket are billed by use"),
     });
 
-export const controlPlaneIp = own?.nodes.controlPlaneIp;
-export const kubeconfig = own?.cluster.kubeconfig;
-export const kubernetesVersion = own?.cluster.kubernetesVersion;
-export const nodeRoleName = own?.nodes.nodeRole.name;
-export const sshPrivateKey = own?.nodes.sshPrivateKey;
+// Outputs of the program's own machines are null on a cluster of the user's (undefined would make
+// the engine warn about each one on every update).
+export const controlPlaneIp = own?.nodes.controlPlaneIp ?? null;
+export const kubeconfig = own?.cluster.kubeconfig ?? null;
+export const kubernetesVersion = own?.cluster.kubernetesVersion ?? null;
+export const nodeRoleName = own?.nodes.nodeRole.name ?? null;
+export const sshPrivateKey = own?.nodes.sshPrivateKey ?? null;
 export const ssh = own
     ? pulumi.output(
         [own.nodes.controlPlane, ...own.nodes.workers].map((n) =>
             n.publicIp.apply((ip) => ({ node: n.name, command: `ssh -i spark-key ${sshUser}@${ip}` }))),
     )
-    : undefined;
+    : null;
 export const eventLogBucket = eventLogs.bucketName;
 export const eventLogUri = eventLogs.eventLogUri;
 export const dataUri = eventLogs.dataUri;
@@ -135,5 +137,5 @@ export const jobNamespace = operator.jobNamespace;
 export const historyServerUrl = history.url;
 export const jupyterUrl = jupyter.url;
 export const jupyterToken = jupyter.token;
-export const smokeTest = smoke?.result;
+export const smokeTest = smoke?.result ?? null;
 export const estimatedCost = cost;

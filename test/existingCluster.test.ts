@@ -177,7 +177,7 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
             const run = await runProgram(withStore);
             assert.equal(await valueOf(run.outputs.historyServerUrl), "http://203.0.113.20:30080");
             assert.equal(await valueOf(run.outputs.jupyterUrl), "http://203.0.113.20:30088/lab");
-            for (const k of ["controlPlaneIp", "kubeconfig", "sshPrivateKey", "ssh", "nodeRoleName"]) assert.equal(run.outputs[k], undefined, k);
+            for (const k of ["controlPlaneIp", "kubeconfig", "kubernetesVersion", "sshPrivateKey", "ssh", "nodeRoleName"]) assert.equal(run.outputs[k], null, k);
         });
 
         it("makes the URLs from the load balancers' addresses with serviceType LoadBalancer", async () => {

@@ -142,7 +142,7 @@ describe("Spark platform under mocks", function () {
     it("skips the smoke test when smokeTest is false", async () => {
         const off = await runProgram({ ...baseConfig, "spark-on-k8s:smokeTest": "false" });
         assert.equal(off.resources.filter((r) => r.name.startsWith("smoke")).length, 0);
-        assert.equal(off.outputs.smokeTest, undefined);
+        assert.equal(off.outputs.smokeTest, null);
     });
 
     describe("JupyterLab", () => {

@@ -107,8 +107,8 @@ with urllib.request.urlopen(o["historyServerUrl"] + "/api/v1/applications", time
 assert smoke["applicationId"] in ids, f"the History Server does not list {smoke['applicationId']}: {ids}"
 with urllib.request.urlopen(o["jupyterUrl"].removesuffix("/lab") + "/api/status?token=" + o["jupyterToken"], timeout=20) as r:
     assert r.status == 200
-for k in ("controlPlaneIp", "kubeconfig", "sshPrivateKey", "ssh", "nodeRoleName"):
-    assert k not in o, f"output {k} on a cluster of the user's"
+for k in ("controlPlaneIp", "kubeconfig", "kubernetesVersion", "sshPrivateKey", "ssh", "nodeRoleName"):
+    assert o.get(k) is None, f"output {k} on a cluster of the user's: {o.get(k)}"
 print(f"outputs: smoke application {smoke['applicationId']} listed by {o['historyServerUrl']}; JupyterLab answers with its token")
 EOF
 # node-setup put the pinned S3A jars on every node (the self-check's Spark read through them).
@@ -176,7 +176,10 @@ keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/")
 assert any(app in k for k in keys), f"the smoke application's event log is gone after destroy: {keys}"
 print(f"after destroy: {len(keys)} objects under {prefix}/ (the smoke application's log among them)")
 EOF
-lp stack rm local --yes >/dev/null
+lp stack rm local --yes --preserve-config >/dev/null
+# Pulumi.local.yaml is the repository's: no command of the tier may write or remove it.
+git -C "$ROOT" diff --quiet -- Pulumi.local.yaml 2>/dev/null || fail "Pulumi.local.yaml was changed: $(git -C "$ROOT" diff --stat -- Pulumi.local.yaml)"
+[[ -f "$ROOT/Pulumi.local.yaml" ]] || fail "Pulumi.local.yaml was removed"
 
 STEP=finished
 log "all checks passed"

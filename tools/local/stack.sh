@@ -102,7 +102,8 @@ down() {
       if [[ -f "$state/admin.conf" ]]; then
         lp destroy --yes --skip-preview || die "pulumi destroy failed: the cluster is left as it is; run it again, or remove everything with: bash tools/cluster/local.sh down $state"
       fi
-      lp stack rm "$STACK" --yes --force >/dev/null
+      # --preserve-config: the stack's settings file is Pulumi.local.yaml, which stays as it is.
+      lp stack rm "$STACK" --yes --force --preserve-config >/dev/null
     fi
   fi
   bash "$ROOT/tools/cluster/local.sh" down "$state"
