@@ -38,10 +38,22 @@ const provider = own?.cluster.provider ?? new k8s.Provider("cluster", {
     kubeconfig: new pulumi.Config(configNamespace).requireSecret("kubeconfig"),
 });
 
+// On a cluster of the user's, reads that `pulumi preview` already makes: they fail there, before
+// anything changes, when the API server cannot be reached (the provider's "configured Kubernetes
+// cluster is unreachable") or notebookNode is not a node of the cluster. Everything waits for them.
+const clusterChecks: pulumi.Resource[] = config.existingCluster
+    ? [
+        k8s.core.v1.Namespace.get("cluster-kube-system", "kube-system", { provider }),
+        ...(config.existingCluster.notebookNode
+            ? [k8s.core.v1.Node.get("cluster-notebook-node", config.existingCluster.notebookNode, { provider })]
+            : []),
+    ]
+    : [];
+
 // On a cluster of the user's, the nodes get the S3A jars (and the notebooks' folder) from a
 // DaemonSet, as prepare-node.sh gives them to the program's own nodes.
 const nodeSetup = config.existingCluster
-    ? [...createObjects("node-setup", [namespace(nodeSetupNamespace), ...nodeSetupManifests(config)], { provider }).values()]
+    ? [...createObjects("node-setup", [namespace(nodeSetupNamespace), ...nodeSetupManifests(config)], { provider, dependsOn: clusterChecks }).values()]
     : [];
 
 const eventLogs = config.objectStore
@@ -74,6 +86,7 @@ const operator = new SparkOperator("spark-operator", {
     objectStoreCredentials: storeKeys,
     chart: config.operatorChart,
     imageRegistry: config.imageRegistry,
+    dependsOn: clusterChecks,
 });
 
 const history = new HistoryServer("history", {

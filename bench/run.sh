@@ -5,8 +5,8 @@
 #      moto S3 server on loopback, replicated to N applications, the real History Server with the
 #      rendered history-server.conf ("tuned") and with Spark's defaults;
 #   3. the wall time of `npm test` and `npm run test:integration` (BENCH_SKIP_SUITES=1 skips them);
-#   4. the real cluster tier's timing table (npm run test:cluster; needs root; BENCH_SKIP_CLUSTER=1
-#      skips it).
+#   4. the real cluster tier's timing table (npm run test:cluster) and 5. the engine tier's
+#      (npm run test:engine); both need root; BENCH_SKIP_CLUSTER=1 skips them.
 #
 #   bash bench/run.sh
 #
@@ -124,60 +124,77 @@ if [[ "${BENCH_SKIP_SUITES:-0}" != 1 ]]; then
   done
 fi
 
-# --- 4. the real cluster tier ------------------------------------------------------------------------
-CLUSTER_MD="$WORK/cluster.md"
-{
-  echo "## The platform on a real cluster (measured)"
-  echo
-} >"$CLUSTER_MD"
-if [[ "${BENCH_SKIP_CLUSTER:-0}" == 1 || "$(id -u)" != 0 ]]; then
-  echo "Skipped ($( [[ "$(id -u)" != 0 ]] && echo "needs root" || echo "BENCH_SKIP_CLUSTER=1")): see \`npm run test:cluster\`." >>"$CLUSTER_MD"
-else
-  # Whether the builds had their cache: the timings of a build step mean nothing without it.
-  cache_state=cold
-  if compgen -G "$CACHE/k8s/*/go*/bin/kubelet" >/dev/null && compgen -G "$CACHE/images/apache-spark-*.tar" >/dev/null; then
-    cache_state=warm
+# --- 4 and 5. the real cluster and engine tiers ------------------------------------------------------
+# step_rows FILE: the "step seconds" lines of a tier as table rows, each with what it covers.
+step_rows() {
+  local step secs what
+  while read -r step secs; do
+    case "$step" in
+      build_kubernetes) what="Kubernetes binaries and helm from the Go module proxy ($cache_state cache)" ;;
+      build_images) what="pause, control plane, etcd, CoreDNS, kube-proxy, Flannel, Spark and operator images ($cache_state cache)" ;;
+      cluster_up) what="nodes, kubeadm init, Flannel, joins, all Ready, CoreDNS" ;;
+      operator_ready) what="spark-operator chart installed through helm, controller and webhook ready" ;;
+      history_server_ready) what="rendered objects applied, History Server pod Ready" ;;
+      smoke_submitted_to_completed) what="smoke SparkApplication: created → COMPLETED (the operator's own times)" ;;
+      smoke_completed_to_listed) what="smoke application: COMPLETED → listed by the History Server (the self-check Job's end)" ;;
+      self_check) what="the program's self-check Job, from the smoke application's create to the Job's end" ;;
+      jupyterlab_ready) what="JupyterLab pod Ready through its probes (after the smoke check)" ;;
+      notebook) what="the shipped notebook, top to bottom, executors as pods" ;;
+      pulumi_preview) what="\`pulumi preview\` of the first deploy" ;;
+      pulumi_up) what="\`pulumi up\` of the platform layer onto a Ready cluster, self-check included (images already on the nodes)" ;;
+      pulumi_up_unchanged) what="a second \`pulumi up --expect-no-changes\`" ;;
+      pulumi_up_change) what="\`pulumi up\` of eventLogRetentionDays 30 → 7: the History Server's ConfigMap replaced, its pod rolled" ;;
+      pulumi_preview_unreachable) what="\`pulumi preview\` with the API server refusing connections (fails)" ;;
+      pulumi_up_unreachable) what="\`pulumi up\` with the API server refusing connections (fails)" ;;
+      pulumi_up_reachable_again) what="\`pulumi up --expect-no-changes\` once it answers again" ;;
+      pulumi_destroy) what="\`pulumi destroy\` of the stack (event logs kept)" ;;
+      teardown) what="everything removed: processes, namespaces, bridge, rules, mounts" ;;
+      total) what="the whole tier" ;;
+      *) what="" ;;
+    esac
+    echo "| \`$step\` | $secs | $what |"
+  done <"$1"
+}
+
+# real_tier SCRIPT TIMINGS_ENV TITLE DESCRIPTION: runs `npm run SCRIPT` and writes its section.
+real_tier() {
+  local script="$1" timings_env="$2" title="$3" description="$4" md="$WORK/$1.md" outcome=passed
+  printf '## %s\n\n' "$title" >"$md"
+  if [[ "${BENCH_SKIP_CLUSTER:-0}" == 1 || "$(id -u)" != 0 ]]; then
+    echo "Skipped ($( [[ "$(id -u)" != 0 ]] && echo "needs root" || echo "BENCH_SKIP_CLUSTER=1")): see \`npm run $script\`." >>"$md"
+    return 0
   fi
-  log "npm run test:cluster (build cache: $cache_state)"
-  outcome=passed
-  if ! run_child env SPARKPLAT_CLUSTER_TIMINGS="$WORK/cluster.timings" npm run test:cluster >"$WORK/cluster.log" 2>&1; then
-    outcome="FAILED (last lines: $(tail -n 3 "$WORK/cluster.log" | tr '\n|' ' /'))"
-    failed+=("cluster")
+  log "npm run $script (build cache: $cache_state)"
+  if ! run_child env "$timings_env=$WORK/$script.timings" npm run "$script" >"$WORK/$script.log" 2>&1; then
+    outcome="FAILED (last lines: $(tail -n 3 "$WORK/$script.log" | tr '\n|' ' /'))"
+    failed+=("$script")
   fi
   {
-    echo "\`npm run test:cluster\` on this machine: a 3-node kubeadm cluster in network and mount namespaces,"
-    echo "the operator chart through helm, every rendered object applied, the program's smoke check, the"
-    echo "shipped notebook in the JupyterLab pod (see the README's section on the tier). Outcome: $outcome."
+    echo "$description Outcome: $outcome."
     echo "Build cache at start: **$cache_state** (\`$CACHE\`); the cold figures are in"
     # shellcheck disable=SC2016  # markdown backticks, not a command substitution
     echo '[`bench/history/cold-ci.md`](history/cold-ci.md).'
     echo
     echo "| step | seconds | what it covers |"
     echo "|---|---|---|"
-  } >>"$CLUSTER_MD"
-  if [[ -s "$WORK/cluster.timings" ]]; then
-    while read -r step secs; do
-      case "$step" in
-        build_kubernetes) what="Kubernetes binaries and helm from the Go module proxy ($cache_state cache)" ;;
-        build_images) what="pause, control plane, etcd, CoreDNS, kube-proxy, Flannel, Spark and operator images ($cache_state cache)" ;;
-        cluster_up) what="nodes, kubeadm init, Flannel, joins, all Ready, CoreDNS" ;;
-        operator_ready) what="spark-operator chart installed through helm, controller and webhook ready" ;;
-        history_server_ready) what="rendered objects applied, History Server pod Ready" ;;
-        smoke_submitted_to_completed) what="smoke SparkApplication: created → COMPLETED (the operator's own times)" ;;
-        smoke_completed_to_listed) what="smoke application: COMPLETED → listed by the History Server (the self-check Job's end)" ;;
-        self_check) what="the program's self-check Job, from the smoke application's create to the Job's end" ;;
-        jupyterlab_ready) what="JupyterLab pod Ready through its probes (after the smoke check)" ;;
-        notebook) what="the shipped notebook, top to bottom, executors as pods" ;;
-        teardown) what="everything removed: processes, namespaces, bridge, rules, mounts" ;;
-        total) what="the whole tier" ;;
-        *) what="" ;;
-      esac
-      echo "| \`$step\` | $secs | $what |"
-    done <"$WORK/cluster.timings" >>"$CLUSTER_MD"
-  else
-    echo "| (no timings: the tier stopped before printing them) | | |" >>"$CLUSTER_MD"
-  fi
+    if [[ -s "$WORK/$script.timings" ]]; then
+      step_rows "$WORK/$script.timings"
+    else
+      echo "| (no timings: the tier stopped before printing them) | | |"
+    fi
+  } >>"$md"
+}
+
+# Whether the builds had their cache: the timings of a build step mean nothing without it.
+cache_state=cold
+if compgen -G "$CACHE/k8s/*/go*/bin/kubelet" >/dev/null && compgen -G "$CACHE/images/apache-spark-*.tar" >/dev/null; then
+  cache_state=warm
 fi
+real_tier test:cluster SPARKPLAT_CLUSTER_TIMINGS "The platform on a real cluster (measured)" \
+  "\`npm run test:cluster\` on this machine: a 3-node kubeadm cluster in network and mount namespaces, the operator chart through helm, every rendered object applied, the program's self-check Job, the shipped notebook in the JupyterLab pod (see the README's section on the tier)."
+cache_state=warm
+real_tier test:engine SPARKPLAT_ENGINE_TIMINGS "The real Pulumi engine on that cluster (measured)" \
+  "\`npm run test:engine\`: the real engine runs index.ts on the \`local\` stack (a cluster and a store of the user's) against the same kind of cluster. Compare \`pulumi_up\` with the modeled steps after \`k8s-nodes-ready\` in the critical path above: the model includes image pulls (~700 MB) that do not happen here, where images are imported into the nodes."
 
 # --- results.md --------------------------------------------------------------------------------------
 CPU_MODEL="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
@@ -193,7 +210,7 @@ MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
   echo "| machine | $(nproc) CPUs ($CPU_MODEL), $MEM_GIB GiB memory, $(uname -sr) |"
   echo "| load average at start / end (1, 5, 15 min) | $LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg) |"
   echo "| Spark / Java | $SPARK_VERSION / $(java -version 2>&1 | head -n 1) |"
-  echo "| commands | \`npx ts-node --transpile-only bench/deploy.ts\`; \`python bench/historyServer.py --sizes ${BENCH_SIZES:-50,200,1000} --tuning-variants ${BENCH_TUNING-rolling}\` (${HS_SECONDS} s); \`npm test\`; \`npm run test:integration\`; \`npm run test:cluster\` |"
+  echo "| commands | \`npx ts-node --transpile-only bench/deploy.ts\`; \`python bench/historyServer.py --sizes ${BENCH_SIZES:-50,200,1000} --tuning-variants ${BENCH_TUNING-rolling}\` (${HS_SECONDS} s); \`npm test\`; \`npm run test:integration\`; \`npm run test:cluster\`; \`npm run test:engine\` |"
   echo "| total | $((SECONDS - START)) s |"
   if ((${#failed[@]})); then
     echo "| **failed** | ${failed[*]} |"
@@ -211,7 +228,9 @@ MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
   echo
   cat "$SUITES_MD"
   echo
-  cat "$CLUSTER_MD"
+  cat "$WORK/test:cluster.md"
+  echo
+  cat "$WORK/test:engine.md"
   if [[ -f "$HERE/history/mutation.md" ]]; then
     echo
     cat "$HERE/history/mutation.md"

@@ -32,13 +32,13 @@ export class HistoryServer extends pulumi.ComponentResource {
         super("spark-platform:spark:HistoryServer", name, {}, opts);
         this.namespace = historyNamespace;
         this.nodePort = args.config.historyServerNodePort;
-        const ns = createObject(name, namespace(this.namespace), { parent: this, provider: args.provider });
+        const ns = createObject(name, namespace(this.namespace), { parent: this, provider: args.provider, dependsOn: args.dependsOn ?? [] });
 
         const sparkDefaults = pulumi.output(args.eventLogUri).apply((uri) => historyServerDefaults(args.config, uri));
         const objects = historyManifests(args.config, sparkDefaults);
         const keys = args.objectStoreCredentials;
         const secret = keys
-            ? [createObject(name, objectStoreSecretObject(this.namespace, keys.accessKey, keys.secretKey), { parent: this, provider: args.provider, dependsOn: [ns] })]
+            ? [createObject(name, objectStoreSecretObject(this.namespace, keys.accessKey, keys.secretKey), { parent: this, provider: args.provider, dependsOn: [ns, ...(args.dependsOn ?? [])] })]
             : [];
         const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: [ns, ...secret, ...(args.dependsOn ?? [])] });
         this.deployment = created.get(`Deployment/${historyServerName}`)!;

@@ -19,6 +19,8 @@ export interface SparkOperatorArgs {
     chart: ChartSource;
     /** A mirror of the controller image (config imageRegistry). */
     imageRegistry?: string;
+    /** What must succeed before anything of the operator is made (the reads of a cluster of the user's). */
+    dependsOn?: pulumi.Resource[];
 }
 
 /**
@@ -34,8 +36,9 @@ export class SparkOperator extends pulumi.ComponentResource {
         super("spark-platform:spark:SparkOperator", name, {}, opts);
         const childOpts = { parent: this, provider: args.provider };
 
-        const jobNs = createObject(name, namespace(args.jobNamespace), childOpts) as k8s.core.v1.Namespace;
-        const operatorNs = createObject(name, namespace(args.operatorNamespace ?? "spark-operator"), childOpts) as k8s.core.v1.Namespace;
+        const nsOpts = { ...childOpts, dependsOn: args.dependsOn ?? [] };
+        const jobNs = createObject(name, namespace(args.jobNamespace), nsOpts) as k8s.core.v1.Namespace;
+        const operatorNs = createObject(name, namespace(args.operatorNamespace ?? "spark-operator"), nsOpts) as k8s.core.v1.Namespace;
 
         this.release = new k8s.helm.v3.Release(`${name}-release`, {
             name: "spark-operator",

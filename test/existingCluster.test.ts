@@ -173,6 +173,17 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
             assert.ok(isSecretInput(providers[0].inputs.kubeconfig), "the kubeconfig reached the provider in plain text");
         });
 
+        it("reads kube-system and the notebookNode first, so that preview fails on an unreachable cluster or a wrong node, and waits for both", async () => {
+            const run = await runProgram(withStore);
+            const reads = run.resources.filter((r) => r.name.startsWith("cluster-"));
+            assert.deepEqual(reads.map((r) => `${r.type} ${r.name}`).sort(), ["kubernetes:core/v1:Namespace cluster-kube-system", "kubernetes:core/v1:Node cluster-notebook-node"]);
+            for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:") && !x.name.startsWith("cluster-") && x.name !== "smoke-result")) {
+                for (const read of reads) assert.ok(run.waitsFor(r.name, read.name), `${r.name} does not wait for ${read.name}`);
+            }
+            const noNode = await runProgram({ ...withStore, "spark-on-k8s:notebookNode": "" });
+            assert.deepEqual(noNode.resources.filter((r) => r.name.startsWith("cluster-")).map((r) => r.name), ["cluster-kube-system"]);
+        });
+
         it("makes the URLs from publicAddress and the NodePorts", async () => {
             const run = await runProgram(withStore);
             assert.equal(await valueOf(run.outputs.historyServerUrl), "http://203.0.113.20:30080");

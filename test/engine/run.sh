@@ -7,8 +7,10 @@
 #   2. a second `pulumi up --expect-no-changes`;
 #   3. a settings change (eventLogRetentionDays) replaces the History Server's ConfigMap and rolls
 #      its pod, and touches nothing else;
-#   4. with the API server unreachable, `pulumi preview` and `pulumi up` fail, saying so;
-#   5. `pulumi destroy` removes every object of the stack and leaves the event logs in the bucket.
+#   4. a notebookNode that is not a node fails the preview, naming it;
+#   5. with the API server unreachable, `pulumi preview` and `pulumi up` fail, saying so;
+#   6. `pulumi destroy` removes every object of the stack and leaves the event logs in the bucket;
+#      then a first deploy's preview against the unreachable API server fails too.
 # Prints the seconds of each command. Everything is removed at the end. Needs root.
 #
 # Env: SPARKPLAT_CACHE, SPARKPLAT_PULUMI_PLUGINS (tools/engine/pulumi.sh); SPARKPLAT_ENGINE_KEEP=1
@@ -43,6 +45,12 @@ timed() {
   mark "$name" "$((SECONDS - t))"
   log "$name: exit $rc in $((SECONDS - t)) s"
   return "$rc"
+}
+
+# show_errors NAME: the error and warning lines of a command's output (without colours), into the tier's log.
+show_errors() {
+  log "$1 printed:"
+  sed 's/\x1b\[[0-9;]*m//g' "$OUT/$1.log" | grep -E "error:|warning: configured|unreachable" | grep -v "resource plugin" | sed 's/^ *//' | sort -u | head -n 8 >&2
 }
 
 unblock_api() {
@@ -135,9 +143,20 @@ expected="replace:history-configmap-spark-history-server-conf update:history-dep
 timed pulumi_up_change lp up --yes --skip-preview || fail "pulumi up of the settings change failed"
 new_pod="$(hs_pod)"
 [[ -n "$new_pod" && "$new_pod" != "$old_pod" ]] || fail "the History Server's pod was not replaced (before: $old_pod, after: $new_pod)"
+# Ready when `pulumi up` returns: the provider waited for the rollout.
+ready="$(kube -n spark-history get pods -l app.kubernetes.io/name=spark-history-server -o jsonpath='{.items[*].status.conditions[?(@.type=="Ready")].status}')"
+[[ "$ready" == True ]] || fail "pulumi up of the change returned with the History Server's pod not Ready ($ready)"
 kube -n spark-history get configmap spark-history-server-conf -o jsonpath='{.data.spark-defaults\.conf}' | grep -q '^spark.history.fs.cleaner.maxAge *7d$' ||
   fail "the History Server's ConfigMap does not hold maxAge 7d"
 log "eventLogRetentionDays 30 -> 7: $changed; the History Server runs a new pod with maxAge 7d"
+
+STEP=wrong_notebook_node
+# A notebookNode that is not a node of the cluster fails the preview, naming it.
+lp config set notebookNode no-such-node
+if timed pulumi_preview_wrong_node lp preview; then fail "pulumi preview succeeded with notebookNode no-such-node"; fi
+grep -q 'no-such-node' "$OUT/pulumi_preview_wrong_node.log" || fail "the preview did not name the missing node: $(tail -n 15 "$OUT/pulumi_preview_wrong_node.log")"
+show_errors pulumi_preview_wrong_node
+lp config set notebookNode "$(sed -n 's/^ *spark-on-k8s:notebookNode: *//p' "$ROOT/Pulumi.local.yaml")"
 
 STEP=unreachable
 # The API server refuses the engine's connections (an iptables rule of this test, removed after).
@@ -149,8 +168,7 @@ if timed pulumi_up_unreachable lp up --yes --skip-preview; then fail "pulumi up 
 unblock_api
 for f in pulumi_preview_unreachable pulumi_up_unreachable; do
   grep -q "cluster is unreachable" "$OUT/$f.log" || fail "$f did not say the cluster is unreachable: $(tail -n 15 "$OUT/$f.log")"
-  log "$f printed:"
-  grep -E "error:|unreachable" "$OUT/$f.log" | sort -u | head -n 6 >&2
+  show_errors "$f"
 done
 timed pulumi_up_reachable_again lp up --yes --skip-preview --expect-no-changes || fail "after the cluster came back, pulumi up changed something"
 
@@ -176,6 +194,12 @@ keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/")
 assert any(app in k for k in keys), f"the smoke application's event log is gone after destroy: {keys}"
 print(f"after destroy: {len(keys)} objects under {prefix}/ (the smoke application's log among them)")
 EOF
+# A first deploy against an unreachable cluster fails in preview too (the program's read of kube-system).
+iptables -w -I OUTPUT "${UNREACHABLE_RULE[@]}"
+if timed pulumi_preview_first_unreachable lp preview; then fail "the preview of a first deploy succeeded with the cluster unreachable"; fi
+unblock_api
+grep -q "cluster is unreachable" "$OUT/pulumi_preview_first_unreachable.log" || fail "the first deploy's preview did not say the cluster is unreachable: $(tail -n 15 "$OUT/pulumi_preview_first_unreachable.log")"
+show_errors pulumi_preview_first_unreachable
 lp stack rm local --yes --preserve-config >/dev/null
 # Pulumi.local.yaml is the repository's: no command of the tier may write or remove it.
 git -C "$ROOT" diff --quiet -- Pulumi.local.yaml 2>/dev/null || fail "Pulumi.local.yaml was changed: $(git -C "$ROOT" diff --stat -- Pulumi.local.yaml)"

@@ -321,6 +321,32 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
             callback(err, resp);
         });
     };
+    // Reads (Resource.get) too: the engine makes them in preview, with their dependencies and provider.
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req: any, callback: any) => {
+        read(req, (err: any, resp: any) => {
+            if (!err && resp) {
+                const provider: string = req.getProvider() ?? "";
+                const providerName = provider ? nameOf(provider.split("::").slice(0, -1).join("::")) : "";
+                const deps = new Set<string>(req.getDependenciesList().map(nameOf));
+                if (providerName) deps.add(providerName);
+                resources.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: resp.getUrn(),
+                    inputs: {},
+                    dependsOn: deps,
+                    parent: nameOf(req.getParent() ?? ""),
+                    retainOnDelete: false,
+                    ignoreChanges: [],
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
+                    provider: providerName,
+                    ...(timing.get(`${req.getType()}::${req.getName()}`) ?? { startedAt: 0, finishedAt: 0 }),
+                });
+            }
+            callback(err, resp);
+        });
+    };
     const newResource = monitor.mocks.newResource;
     const inputsByKey = new Map<string, Record<string, any>>();
     monitor.mocks.newResource = async (args: any) => {
