@@ -51,7 +51,14 @@ export function createObjects(
         const obj = configMaps.length
             ? withConfigChecksum(rendered, pulumi.output(configMaps.map((c) => c.data)).apply((d) => sha256(JSON.stringify(d))))
             : rendered;
-        const r = createObject(prefix, obj, { ...opts, dependsOn: workload ? [...before, ...supporting] : before });
+        const r = createObject(prefix, obj, {
+            ...opts,
+            dependsOn: workload ? [...before, ...supporting] : before,
+            // A changed pod template replaces the one-pod Deployment (which its Recreate strategy
+            // does anyway), so that `pulumi up` waits for the new pod to be Ready: on an update the
+            // provider returned while the new pod was still starting (seen on the engine tier).
+            ...(workload ? { replaceOnChanges: ["spec.template"], deleteBeforeReplace: true } : {}),
+        });
         if (!workload && obj.kind !== "Service") supporting.push(r);
         created.set(`${obj.kind}/${obj.metadata.name}`, r);
     }

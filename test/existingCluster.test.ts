@@ -216,6 +216,11 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
             assert.notEqual(after["history-deployment-spark-history-server"], before["history-deployment-spark-history-server"]);
             assert.equal(after["jupyter-deployment-jupyter"], before["jupyter-deployment-jupyter"]);
             assert.equal(after["node-setup-daemonset-spark-node-setup"], before["node-setup-daemonset-spark-node-setup"]);
+            // Replaced, not updated: the provider waits for a created Deployment's pod to be Ready.
+            const run = await runProgram(withStore);
+            for (const d of run.ofType("kubernetes:apps/v1:Deployment")) {
+                assert.deepEqual([d.replaceOnChanges, d.deleteBeforeReplace], [["spec.template"], true], d.name);
+            }
         });
 
         it("with the program's S3 bucket, gives the pods an IAM user's key through the Secret, not an instance profile", async () => {

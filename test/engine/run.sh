@@ -137,8 +137,8 @@ lp preview --json >"$OUT/change-preview.json" 2>"$OUT/change-preview.err" || fai
 changed="$("$VENV_PY" -c '
 import json, sys
 steps = json.load(open(sys.argv[1]))["steps"]
-print(" ".join(sorted("%s:%s" % (s["op"], s["urn"].split("::")[-1]) for s in steps if s["op"] not in ("same", "read"))))' "$OUT/change-preview.json")"
-expected="replace:history-configmap-spark-history-server-conf update:history-deployment-spark-history-server"
+print(" ".join(sorted("%s:%s" % (s["op"], s["urn"].split("::")[-1]) for s in steps if s["op"] in ("create", "update", "delete", "replace"))))' "$OUT/change-preview.json")"
+expected="replace:history-configmap-spark-history-server-conf replace:history-deployment-spark-history-server"
 [[ "$changed" == "$expected" ]] || fail "eventLogRetentionDays 30 -> 7 would change: '$changed'; expected '$expected'"
 timed pulumi_up_change lp up --yes --skip-preview || fail "pulumi up of the settings change failed"
 new_pod="$(hs_pod)"

@@ -15,6 +15,8 @@ export interface Registered {
     retainOnDelete: boolean;
     ignoreChanges: string[];
     additionalSecretOutputs: string[];
+    replaceOnChanges: string[];
+    deleteBeforeReplace: boolean;
     /** When the mock started and finished creating it (ms since the run began). */
     startedAt: number;
     finishedAt: number;
@@ -312,6 +314,8 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
                     dependsOn: deps,
                     parent: nameOf(req.getParent() ?? ""),
                     retainOnDelete: req.getRetainondelete() ?? false,
+                    replaceOnChanges: req.getReplaceonchangesList(),
+                    deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
                     ignoreChanges: req.getIgnorechangesList(),
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                     provider: provider ? nameOf(provider.split("::").slice(0, -1).join("::")) : "",
@@ -338,6 +342,8 @@ async function runProgramWithMocks(config: Record<string, string>, opts: RunOpti
                     dependsOn: deps,
                     parent: nameOf(req.getParent() ?? ""),
                     retainOnDelete: false,
+                    replaceOnChanges: [],
+                    deleteBeforeReplace: false,
                     ignoreChanges: [],
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
                     provider: providerName,
