@@ -105,7 +105,7 @@ const jupyter = new JupyterLab("jupyter", {
     dataUri: eventLogs.dataUri,
     config,
     publicAddress,
-    historyServerUrl: history.url,
+    historyServerUrl: history.link,
     notebookNode: own ? own.nodes.workers[0].name : config.existingCluster?.notebookNode,
     dependsOn: nodeSetup,
 });

@@ -22,6 +22,11 @@ export interface HistoryServerArgs {
 /** The Spark History Server, reading event logs from S3 with the nodes' instance profile. */
 export class HistoryServer extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
+    /**
+     * The same URL, known as soon as the Service is: for links in other objects (JupyterLab's
+     * environment), which must not change when the Deployment is replaced.
+     */
+    public readonly link: pulumi.Output<string>;
     public readonly namespace: string;
     /** Label selector of its pod, for log tails in the smoke check. */
     public readonly selector = `app.kubernetes.io/name=${historyServerName}`;
@@ -45,7 +50,8 @@ export class HistoryServer extends pulumi.ComponentResource {
         const service = created.get(`Service/${historyServerName}`) as k8s.core.v1.Service;
 
         const address = serviceAddress(args.config.serviceType, service, args.publicAddress);
-        this.url = pulumi.all([address, this.deployment.id]).apply(([a]) => historyServerUrl(args.config, a));
+        this.link = address.apply((a) => historyServerUrl(args.config, a));
+        this.url = pulumi.all([this.link, this.deployment.id]).apply(([url]) => url);
         this.registerOutputs({ url: this.url });
     }
 }
