@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { checkApiServer } from "./components/apiServerCheck";
 import { ClusterNodes, sshUser } from "./components/clusterNodes";
 import { CostEstimate } from "./components/costEstimate";
 import { EventLogStore } from "./components/eventLogStore";
@@ -35,7 +36,11 @@ function ownCluster() {
 }
 
 const provider = own?.cluster.provider ?? new k8s.Provider("cluster", {
-    kubeconfig: new pulumi.Config(configNamespace).requireSecret("kubeconfig"),
+    // Only once its API server answers: a preview fails here, naming the setting, before anything changes.
+    kubeconfig: new pulumi.Config(configNamespace).requireSecret("kubeconfig").apply(async (k) => {
+        await checkApiServer(k, `${configNamespace}:kubeconfig`);
+        return k;
+    }),
 });
 
 // On a cluster of the user's, reads that `pulumi preview` already makes: they fail there, before

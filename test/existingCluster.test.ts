@@ -1,10 +1,12 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { RawConfig, validateConfig } from "../config";
 import { renderAll } from "../render/all";
+import { apiServerOf, checkApiServer } from "../components/apiServerCheck";
 import { chartSourceArgs } from "../components/sparkOperator";
 import { sparkOperator } from "../versions";
 import { configChecksumAnnotation } from "../render/manifests";
@@ -145,6 +147,38 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
                 assert.deepEqual(parse(lb[f]).spec.loadBalancerSourceRanges, ["203.0.113.0/24"], f);
             }
             assert.equal(parse(files["k8s/service-jupyter.yaml"]).spec.type, "NodePort");
+        });
+    });
+
+    describe("the API server check (before the provider is made)", () => {
+        const kubeconfigAt = (server: string, extra = "") => fakeKubeconfig.replace("https://10.20.1.10:6443", server).replace("      server:", `${extra}      server:`);
+        it("passes when the current context's server accepts a connection", async () => {
+            const server = net.createServer((c) => c.destroy());
+            await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+            try {
+                await checkApiServer(kubeconfigAt(`https://127.0.0.1:${(server.address() as net.AddressInfo).port}`), "spark-on-k8s:kubeconfig");
+            } finally {
+                server.close();
+            }
+        });
+
+        it("fails naming the setting, the server and the reason, and says nothing changed", async () => {
+            const server = net.createServer();
+            await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+            const port = (server.address() as net.AddressInfo).port;
+            await new Promise((r) => server.close(r));
+            await assert.rejects(checkApiServer(kubeconfigAt(`https://127.0.0.1:${port}`), "spark-on-k8s:kubeconfig"), (e: Error) => {
+                assert.match(e.message, new RegExp(`^spark-on-k8s:kubeconfig: the Kubernetes API server https://127.0.0.1:${port} \\(context "kubernetes-admin@kubernetes"\\) is unreachable from this machine: ECONNREFUSED`));
+                assert.match(e.message, /Nothing was changed\./);
+                return true;
+            });
+        });
+
+        it("finds the current context's server (default port 443), and leaves proxies and odd files to the provider", () => {
+            assert.deepEqual(apiServerOf(kubeconfigAt("https://api.example.com")), { server: "https://api.example.com", context: "kubernetes-admin@kubernetes", host: "api.example.com", port: 443 });
+            assert.equal(apiServerOf(kubeconfigAt("https://10.0.0.1:6443", "      proxy-url: http://proxy:3128\n")), undefined);
+            assert.equal(apiServerOf("not: [yaml"), undefined);
+            assert.equal(apiServerOf("apiVersion: v1\nkind: Config\n"), undefined);
         });
     });
 

@@ -167,7 +167,7 @@ if timed pulumi_preview_unreachable lp preview; then fail "pulumi preview succee
 if timed pulumi_up_unreachable lp up --yes --skip-preview; then fail "pulumi up succeeded with the cluster unreachable"; fi
 unblock_api
 for f in pulumi_preview_unreachable pulumi_up_unreachable; do
-  grep -q "cluster is unreachable" "$OUT/$f.log" || fail "$f did not say the cluster is unreachable: $(tail -n 15 "$OUT/$f.log")"
+  grep -q "spark-on-k8s:kubeconfig: the Kubernetes API server .* is unreachable" "$OUT/$f.log" || fail "$f did not say the cluster is unreachable: $(tail -n 15 "$OUT/$f.log")"
   show_errors "$f"
 done
 timed pulumi_up_reachable_again lp up --yes --skip-preview --expect-no-changes || fail "after the cluster came back, pulumi up changed something"
@@ -198,7 +198,7 @@ EOF
 iptables -w -I OUTPUT "${UNREACHABLE_RULE[@]}"
 if timed pulumi_preview_first_unreachable lp preview; then fail "the preview of a first deploy succeeded with the cluster unreachable"; fi
 unblock_api
-grep -q "cluster is unreachable" "$OUT/pulumi_preview_first_unreachable.log" || fail "the first deploy's preview did not say the cluster is unreachable: $(tail -n 15 "$OUT/pulumi_preview_first_unreachable.log")"
+grep -q "spark-on-k8s:kubeconfig: the Kubernetes API server .* is unreachable" "$OUT/pulumi_preview_first_unreachable.log" || fail "the first deploy's preview did not say the cluster is unreachable: $(tail -n 15 "$OUT/pulumi_preview_first_unreachable.log")"
 show_errors pulumi_preview_first_unreachable
 lp stack rm local --yes --preserve-config >/dev/null
 # Pulumi.local.yaml is the repository's: no command of the tier may write or remove it.

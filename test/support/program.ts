@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import * as net from "net";
 
 /** One resource the program registered under mocks. */
 export interface Registered {
@@ -44,6 +45,8 @@ export const baseConfig: Record<string, string> = {
     "spark-on-k8s:rootVolumeType": "gp2",
 };
 
+/** The server of fakeKubeconfig; runs of the program get a loopback listener's address instead. */
+const fakeApiServer = "https://10.20.1.10:6443";
 export const fakeKubeconfig = `apiVersion: v1
 kind: Config
 clusters:
@@ -268,7 +271,22 @@ async function runProgramOnce(config: Record<string, string>, opts: RunOptions):
     }
 }
 
-async function runProgramWithMocks(config: Record<string, string>, opts: RunOptions): Promise<ProgramRun> {
+/** A TCP listener on loopback that stands for the API server of fakeKubeconfig (the program connects to it first). */
+let apiServer: Promise<number> | undefined;
+function fakeApiServerPort(): Promise<number> {
+    apiServer ??= new Promise((resolve) => {
+        const server = net.createServer((c) => c.destroy());
+        server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
+        server.unref();
+    });
+    return apiServer;
+}
+
+async function runProgramWithMocks(given: Record<string, string>, opts: RunOptions): Promise<ProgramRun> {
+    const kubeconfigKey = "spark-on-k8s:kubeconfig";
+    const config = given[kubeconfigKey]?.includes(fakeApiServer)
+        ? { ...given, [kubeconfigKey]: given[kubeconfigKey].split(fakeApiServer).join(`https://127.0.0.1:${await fakeApiServerPort()}`) }
+        : given;
     const resources: Registered[] = [];
     const invokes: { token: string; args: Record<string, any> }[] = [];
     const t0 = Date.now();
