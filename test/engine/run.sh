@@ -24,7 +24,8 @@ TIMINGS="$(mktemp "${TMPDIR:-/tmp}/sparkplat-engine-timings.XXXXXX")"
 OUT="$STATE/engine-tier"
 T0=$SECONDS
 STEP=""
-UNREACHABLE_RULE=()
+API_BLOCK=()
+API_BLOCKED=0
 
 log() { printf '[engine-tier %4ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
@@ -53,10 +54,16 @@ show_errors() {
   sed 's/\x1b\[[0-9;]*m//g' "$OUT/$1.log" | grep -E "error:|warning: configured|unreachable" | grep -v "resource plugin" | sed 's/^ *//' | sort -u | head -n 8 >&2
 }
 
+# block_api / unblock_api: the API server refuses the engine's connections (a rule of this test).
+block_api() {
+  ((${#API_BLOCK[@]})) || fail "block_api: no rule set"
+  iptables -w -I OUTPUT "${API_BLOCK[@]}"
+  API_BLOCKED=1
+}
 unblock_api() {
-  if ((${#UNREACHABLE_RULE[@]})); then
-    iptables -w -D OUTPUT "${UNREACHABLE_RULE[@]}" 2>/dev/null || true
-    UNREACHABLE_RULE=()
+  if ((API_BLOCKED)); then
+    iptables -w -D OUTPUT "${API_BLOCK[@]}" 2>/dev/null || true
+    API_BLOCKED=0
   fi
 }
 
@@ -161,8 +168,8 @@ lp config set notebookNode "$(sed -n 's/^ *spark-on-k8s:notebookNode: *//p' "$RO
 STEP=unreachable
 # The API server refuses the engine's connections (an iptables rule of this test, removed after).
 api="${NODE_ADDRESSES%% *}"
-UNREACHABLE_RULE=(-d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset -m comment --comment sparkplat-engine-unreachable)
-iptables -w -I OUTPUT "${UNREACHABLE_RULE[@]}"
+API_BLOCK=(-d "$api" -p tcp --dport 6443 -j REJECT --reject-with tcp-reset -m comment --comment sparkplat-engine-unreachable)
+block_api
 if timed pulumi_preview_unreachable lp preview; then fail "pulumi preview succeeded with the cluster unreachable"; fi
 if timed pulumi_up_unreachable lp up --yes --skip-preview; then fail "pulumi up succeeded with the cluster unreachable"; fi
 unblock_api
@@ -195,7 +202,7 @@ assert any(app in k for k in keys), f"the smoke application's event log is gone 
 print(f"after destroy: {len(keys)} objects under {prefix}/ (the smoke application's log among them)")
 EOF
 # A first deploy against an unreachable cluster fails in preview too (the program's read of kube-system).
-iptables -w -I OUTPUT "${UNREACHABLE_RULE[@]}"
+block_api
 if timed pulumi_preview_first_unreachable lp preview; then fail "the preview of a first deploy succeeded with the cluster unreachable"; fi
 unblock_api
 grep -q "spark-on-k8s:kubeconfig: the Kubernetes API server .* is unreachable" "$OUT/pulumi_preview_first_unreachable.log" || fail "the first deploy's preview did not say the cluster is unreachable: $(tail -n 15 "$OUT/pulumi_preview_first_unreachable.log")"
