@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Shared by the real tiers on the local cluster (test/cluster/run.sh, test/engine/run.sh); sourced.
-# Needs STATE (the cluster's state folder), TIMINGS (a scratch file) and log(); kube needs K8S_BIN.
+# Needs ROOT, STATE (the cluster's state folder), TIMINGS (a scratch file), T0, log() and mark();
+# kube needs K8S_BIN.
 
 kube() { KUBECONFIG="$STATE/admin.conf" "$K8S_BIN/kubectl" --request-timeout=20s "$@"; }
 
@@ -58,3 +59,28 @@ check_teardown() {
   log "teardown left nothing behind (processes, namespaces, bridge, iptables rules, cgroups, mounts, sysctls)"
 }
 
+
+# tier_finish RC KEEP TIMINGS_COPY REMOVE_HINT: the end of a tier's EXIT trap. Puts the platform's
+# own steps (from local.sh) before the tier's, keeps the cluster (KEEP=1) or removes it and checks
+# that nothing is left, prints the timing table (and copies it to TIMINGS_COPY if set). Returns
+# RC, or 1 if the teardown failed or left something.
+tier_finish() {
+  local rc="$1" keep="$2" copy="$3" hint="$4" t
+  if [[ -f "$STATE/timings" ]]; then cat "$STATE/timings" "$TIMINGS" >"$TIMINGS.all"; mv "$TIMINGS.all" "$TIMINGS"; fi
+  if [[ "$keep" == 1 ]]; then
+    log "kept: $STATE (remove with: $hint)"
+  else
+    t=$SECONDS
+    snapshot_for_teardown_check
+    bash "$ROOT/tools/cluster/local.sh" down "$STATE" >&2 || { log "teardown failed"; rc=1; }
+    mark teardown "$((SECONDS - t))"
+    check_teardown || rc=1
+  fi
+  printf '\n%-30s %8s\n' "step" "seconds"
+  awk '{ printf "%-30s %8d\n", $1, $2 }' "$TIMINGS"
+  printf '%-30s %8d\n' total "$((SECONDS - T0))"
+  mark total "$((SECONDS - T0))"
+  if [[ -n "$copy" ]]; then cp "$TIMINGS" "$copy"; fi
+  rm -f "$TIMINGS"
+  return "$rc"
+}

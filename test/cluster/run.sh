@@ -33,29 +33,14 @@ source "$ROOT/test/cluster/lib.sh"
 
 # shellcheck disable=SC2317,SC2329  # the EXIT trap
 finish() {
-  local rc=$? t
+  local rc=$?
   if ((rc != 0)); then
     log "FAILED at step: ${STEP:-setup} (exit $rc)"
     diagnose
   fi
-  # The platform's own steps (build, cluster, operator, ...), from local.sh, come first.
-  if [[ -f "$STATE/timings" ]]; then cat "$STATE/timings" "$TIMINGS" >"$TIMINGS.all"; mv "$TIMINGS.all" "$TIMINGS"; fi
-  if [[ "${SPARKPLAT_CLUSTER_KEEP:-0}" == 1 ]]; then
-    log "kept: $STATE (remove with: bash tools/cluster/local.sh down $STATE)"
-  else
-    t=$SECONDS
-    snapshot_for_teardown_check
-    bash "$ROOT/tools/cluster/local.sh" down "$STATE" >&2 || { log "teardown failed"; rc=1; }
-    mark teardown "$((SECONDS - t))"
-    check_teardown || rc=1
-  fi
-  printf '\n%-30s %8s\n' "step" "seconds"
-  awk '{ printf "%-30s %8d\n", $1, $2 }' "$TIMINGS"
-  printf '%-30s %8d\n' total "$((SECONDS - T0))"
-  mark total "$((SECONDS - T0))"
-  if [[ -n "${SPARKPLAT_CLUSTER_TIMINGS:-}" ]]; then cp "$TIMINGS" "$SPARKPLAT_CLUSTER_TIMINGS"; fi
-  rm -f "$TIMINGS"
-  exit "$rc"
+  local out=0
+  tier_finish "$rc" "${SPARKPLAT_CLUSTER_KEEP:-0}" "${SPARKPLAT_CLUSTER_TIMINGS:-}" "bash tools/cluster/local.sh down $STATE" || out=$?
+  exit "$out"
 }
 trap finish EXIT
 trap 'exit 130' INT

@@ -69,31 +69,17 @@ unblock_api() {
 
 # shellcheck disable=SC2317,SC2329  # the EXIT trap
 finish() {
-  local rc=$? t
+  local rc=$?
   unblock_api
   if ((rc != 0)); then
     log "FAILED at step: ${STEP:-setup} (exit $rc)"
     for f in "$OUT"/*.log; do [[ -f "$f" ]] && { log "end of $(basename "$f"):"; tail -n 25 "$f" >&2; }; done
     diagnose
   fi
-  if [[ -f "$STATE/timings" ]]; then cat "$STATE/timings" "$TIMINGS" >"$TIMINGS.all"; mv "$TIMINGS.all" "$TIMINGS"; fi
-  if [[ "${SPARKPLAT_ENGINE_KEEP:-0}" == 1 ]]; then
-    log "kept: $STATE (remove with: bash tools/local/stack.sh down $STATE)"
-  else
-    t=$SECONDS
-    snapshot_for_teardown_check
-    # The stack is destroyed by the test (or its resources die with the cluster on a failure).
-    bash "$ROOT/tools/cluster/local.sh" down "$STATE" >&2 || { log "teardown failed"; rc=1; }
-    mark teardown "$((SECONDS - t))"
-    check_teardown || rc=1
-  fi
-  printf '\n%-30s %8s\n' "step" "seconds"
-  awk '{ printf "%-30s %8d\n", $1, $2 }' "$TIMINGS"
-  printf '%-30s %8d\n' total "$((SECONDS - T0))"
-  mark total "$((SECONDS - T0))"
-  if [[ -n "${SPARKPLAT_ENGINE_TIMINGS:-}" ]]; then cp "$TIMINGS" "$SPARKPLAT_ENGINE_TIMINGS"; fi
-  rm -f "$TIMINGS"
-  exit "$rc"
+  # The stack was destroyed by the test; after a failure, its objects go with the cluster.
+  local out=0
+  tier_finish "$rc" "${SPARKPLAT_ENGINE_KEEP:-0}" "${SPARKPLAT_ENGINE_TIMINGS:-}" "bash tools/local/stack.sh down $STATE" || out=$?
+  exit "$out"
 }
 trap finish EXIT
 trap 'exit 130' INT
