@@ -13,7 +13,7 @@
 # addresses. `down` runs `pulumi destroy`, removes the stack and then the cluster. STATE_DIR
 # (default /var/tmp/sparkplat-local) holds the cluster, the engine's home and the file:// backend,
 # and STATE_DIR/stack.yaml, the stack's settings (Pulumi.local.yaml plus what the cluster gives).
-# Needs root, Linux; the first run builds Kubernetes and the images (about 12 minutes).
+# Needs root, Linux; the first run builds Kubernetes and the images (about 10 minutes).
 # Env: SPARKPLAT_CACHE, SPARKPLAT_PULUMI_PLUGINS (tools/engine/pulumi.sh).
 set -euo pipefail
 
