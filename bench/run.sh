@@ -6,7 +6,8 @@
 #      rendered history-server.conf ("tuned") and with Spark's defaults;
 #   3. the wall time of `npm test` and `npm run test:integration` (BENCH_SKIP_SUITES=1 skips them);
 #   4. the real cluster tier's timing table (npm run test:cluster) and 5. the engine tier's
-#      (npm run test:engine); both need root; BENCH_SKIP_CLUSTER=1 skips them.
+#      (npm run test:engine); both need root; BENCH_SKIP_CLUSTER=1 skips them. The engine tier
+#      needs the Pulumi CLI on PATH or SPARKPLAT_PULUMI_PLUGINS (tools/engine/pulumi.sh).
 #
 #   bash bench/run.sh
 #
