@@ -145,6 +145,8 @@ step_rows() {
       pulumi_up) what="\`pulumi up\` of the platform layer onto a Ready cluster, self-check included (images already on the nodes)" ;;
       pulumi_up_unchanged) what="a second \`pulumi up --expect-no-changes\`" ;;
       pulumi_up_change) what="\`pulumi up\` of eventLogRetentionDays 30 → 7: the History Server's ConfigMap replaced, its pod rolled" ;;
+      pulumi_preview_wrong_node) what="\`pulumi preview\` with a notebookNode that is not a node (fails, naming it)" ;;
+      pulumi_preview_first_unreachable) what="\`pulumi preview\` of a first deploy with the API server refusing connections (fails)" ;;
       pulumi_preview_unreachable) what="\`pulumi preview\` with the API server refusing connections (fails)" ;;
       pulumi_up_unreachable) what="\`pulumi up\` with the API server refusing connections (fails)" ;;
       pulumi_up_reachable_again) what="\`pulumi up --expect-no-changes\` once it answers again" ;;
