@@ -194,6 +194,9 @@ unblock_api
 grep -q "spark-on-k8s:kubeconfig: the Kubernetes API server .* is unreachable" "$OUT/pulumi_preview_first_unreachable.log" || fail "the first deploy's preview did not say the cluster is unreachable: $(tail -n 15 "$OUT/pulumi_preview_first_unreachable.log")"
 show_errors pulumi_preview_first_unreachable
 lp stack rm local --yes --preserve-config >/dev/null
+# The provider's temporary kubeconfig files (admin credentials) stay inside the state folder.
+leaked="$(find "${TMPDIR:-/tmp}" /tmp -maxdepth 1 -name 'kubeconfig*' -newer "$STATE/passphrase" 2>/dev/null | head -n 3)"
+[[ -z "$leaked" ]] || fail "kubeconfig files left outside $STATE: $leaked"
 # Pulumi.local.yaml is the repository's: no command of the tier may write or remove it.
 git -C "$ROOT" diff --quiet -- Pulumi.local.yaml 2>/dev/null || fail "Pulumi.local.yaml was changed: $(git -C "$ROOT" diff --stat -- Pulumi.local.yaml)"
 [[ -f "$ROOT/Pulumi.local.yaml" ]] || fail "Pulumi.local.yaml was removed"

@@ -12,7 +12,7 @@
 # used and plugins come from Pulumi's normal downloads.
 #
 # Afterwards: PULUMI_HOME, PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE (random, kept in
-# STATE_DIR/passphrase), PATH with the CLI and language host first. Needs node (for the lockfile).
+# STATE_DIR/passphrase), TMPDIR (STATE_DIR/tmp), PATH with the CLI and language host first. Needs node (for the lockfile).
 
 # pulumi_lock_version PACKAGE: the version package-lock.json pins for node_modules/@pulumi/PACKAGE.
 pulumi_lock_version() {
@@ -47,7 +47,10 @@ pulumi_offline_bin() {
 pulumi_setup() {
   local state="${1:?pulumi_setup STATE_DIR}" bin f name
   SPARKPLAT_ROOT="${SPARKPLAT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-  mkdir -p "$state/pulumi-home" "$state/backend"
+  mkdir -p "$state/pulumi-home" "$state/backend" "$state/tmp"
+  # The kubernetes provider writes a kubeconfig file into TMPDIR for each Helm operation and leaves
+  # it there: keep them (admin credentials) in the state folder, which goes with the cluster.
+  export TMPDIR="$state/tmp"
   export PULUMI_HOME="$state/pulumi-home"
   export PULUMI_BACKEND_URL="file://$state/backend"
   export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_SKIP_CONFIRMATIONS=true PULUMI_NODEJS_TRANSPILE_ONLY=true
