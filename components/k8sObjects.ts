@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { ServiceType } from "../config";
-import { K8sObject, mountedConfigMaps, withConfigChecksum } from "../render/manifests";
+import { configChecksum, K8sObject, withConfigChecksums } from "../render/manifests";
 
 type Constructor = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
@@ -45,12 +44,8 @@ export function createObjects(
     const created = new Map<string, pulumi.CustomResource>();
     const supporting: pulumi.CustomResource[] = [];
     const before = opts.dependsOn ?? [];
-    for (const rendered of objs) {
-        const workload = rendered.kind === "Deployment";
-        const configMaps = mountedConfigMaps(rendered, objs);
-        const obj = configMaps.length
-            ? withConfigChecksum(rendered, pulumi.output(configMaps.map((c) => c.data)).apply((d) => sha256(JSON.stringify(d))))
-            : rendered;
+    for (const obj of withConfigChecksums(objs, (data) => pulumi.output(data).apply(configChecksum))) {
+        const workload = obj.kind === "Deployment";
         const r = createObject(prefix, obj, {
             ...opts,
             dependsOn: workload ? [...before, ...supporting] : before,
@@ -63,10 +58,6 @@ export function createObjects(
         created.set(`${obj.kind}/${obj.metadata.name}`, r);
     }
     return created;
-}
-
-export function sha256(text: string): string {
-    return createHash("sha256").update(text).digest("hex");
 }
 
 /**

@@ -1,10 +1,9 @@
-import { createHash } from "crypto";
 import { stringify } from "yaml";
 import { StackConfig } from "../config";
 import * as versions from "../versions";
 import { chartHeader, flannelValues, sparkOperatorValues, sparkServiceAccount } from "./helmValues";
 import { kubeadmConfig } from "./kubeadm";
-import { flannelNamespace, K8sObject, mountedConfigMaps, namespace, objectFileName, objectStoreSecretObject, withConfigChecksum } from "./manifests";
+import { configChecksum, flannelNamespace, K8sObject, namespace, objectFileName, objectStoreSecretObject, withConfigChecksums } from "./manifests";
 import { NodeScriptName, nodeScript } from "./nodeScripts";
 import {
     historyManifests,
@@ -66,7 +65,7 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
     if (own) renderNodes(cfg, files, workers);
 
     const address = own ? placeholders.controlPlanePublicIp : cfg.publicAddress ?? placeholders.publicAddress;
-    const objects: K8sObject[] = [
+    const rendered: K8sObject[] = [
         ...(own ? [flannelNamespace()] : [namespace(nodeSetupNamespace), ...nodeSetupManifests(cfg)]),
         namespace(cfg.jobNamespace),
         namespace("spark-operator"),
@@ -82,13 +81,10 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
         ...selfCheckManifests(cfg, placeholders.smokeApplicationUid),
     ];
     for (const ns of objectStoreSecretNamespaces(cfg)) {
-        objects.push(objectStoreSecretObject(ns, placeholders.objectStoreAccessKey, placeholders.objectStoreSecretKey));
+        rendered.push(objectStoreSecretObject(ns, placeholders.objectStoreAccessKey, placeholders.objectStoreSecretKey));
     }
-    // As the program creates them (components/k8sObjects.ts createObjects): workloads carry the checksum of their ConfigMaps.
-    for (const [i, o] of objects.entries()) {
-        const configMaps = mountedConfigMaps(o, objects);
-        if (configMaps.length) objects[i] = withConfigChecksum(o, createHash("sha256").update(JSON.stringify(configMaps.map((c) => c.data))).digest("hex"));
-    }
+    // As the program creates them (components/k8sObjects.ts createObjects).
+    const objects = withConfigChecksums(rendered, configChecksum);
     const counts = new Map<string, number>();
     for (const o of objects) counts.set(objectFileName(o), (counts.get(objectFileName(o)) ?? 0) + 1);
     for (const o of objects) {

@@ -1,4 +1,5 @@
 import type { Input } from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { spark, sparkOperator } from "../versions";
 import type { ServiceType } from "../config";
 import { objectStoreSecret, s3aClasspath, s3aJarsDir, s3aJarsVolume, SparkConf } from "./sparkConf";
@@ -47,20 +48,35 @@ function singletonDeployment(name: string, namespace: string, podLabels: Record<
 /** Pod-template annotation: the SHA-256 of the ConfigMaps a workload's pods read at start. */
 export const configChecksumAnnotation = "spark-platform/config-sha256";
 
+/** The checksum of the data of a workload's ConfigMaps, as the annotation holds it. */
+export function configChecksum(configMapData: unknown[]): string {
+    return createHash("sha256").update(JSON.stringify(configMapData)).digest("hex");
+}
+
 /**
- * The ConfigMaps among `objs` that `workload` (a Deployment or DaemonSet) mounts. Its pods read
- * them only when they start (spark-defaults.conf, scripts), and the provider replaces a changed
- * ConfigMap without touching the workload: the checksum of their data in the pod template rolls
- * the pods when a setting changes.
+ * `objs` with every workload (Deployment, DaemonSet, Job) that mounts ConfigMaps of `objs` carrying
+ * the checksum of their data in its pod template (configChecksumAnnotation). Its pods read them
+ * only when they start (spark-defaults.conf, scripts), and the provider replaces a changed
+ * ConfigMap without touching the workload: the checksum rolls the pods when a setting changes.
+ * `digest` turns the ConfigMaps' data into the checksum: configChecksum for plain data, or that
+ * inside an Output in the program, where the data holds Outputs.
  */
-export function mountedConfigMaps(workload: K8sObject, objs: K8sObject[]): K8sObject[] {
+export function withConfigChecksums(objs: K8sObject[], digest: (configMapData: unknown[]) => Value<string>): K8sObject[] {
+    return objs.map((o) => {
+        const configMaps = mountedConfigMaps(o, objs);
+        return configMaps.length ? withConfigChecksum(o, digest(configMaps.map((c) => c.data))) : o;
+    });
+}
+
+/** The ConfigMaps among `objs` that `workload` mounts (same namespace). */
+function mountedConfigMaps(workload: K8sObject, objs: K8sObject[]): K8sObject[] {
     const template = (workload.spec as { template?: { spec?: { volumes?: { configMap?: { name: string } }[] } } } | undefined)?.template;
     const names = new Set((template?.spec?.volumes ?? []).flatMap((v) => (v.configMap ? [v.configMap.name] : [])));
     return objs.filter((o) => o.kind === "ConfigMap" && o.metadata.namespace === workload.metadata.namespace && names.has(o.metadata.name));
 }
 
 /** A copy of `workload` whose pod template carries `checksum` (configChecksumAnnotation). */
-export function withConfigChecksum(workload: K8sObject, checksum: Value<string>): K8sObject {
+function withConfigChecksum(workload: K8sObject, checksum: Value<string>): K8sObject {
     const spec = workload.spec as { template: { metadata?: { annotations?: Record<string, unknown> } } };
     const metadata = spec.template.metadata ?? {};
     return {
