@@ -43,9 +43,10 @@ const provider = own?.cluster.provider ?? new k8s.Provider("cluster", {
     }),
 });
 
-// On a cluster of the user's, reads that `pulumi preview` already makes: they fail there, before
-// anything changes, when the API server cannot be reached (the provider's "configured Kubernetes
-// cluster is unreachable") or notebookNode is not a node of the cluster. Everything waits for them.
+// On a cluster of the user's, reads that everything waits for: they fail before anything changes
+// (in `pulumi preview` once the stack has been deployed; at the start of `pulumi up` on a first
+// deploy, whose preview reads nothing) when the kubeconfig's credentials are refused or
+// notebookNode is not a node of the cluster. An unreachable API server fails earlier, above.
 const clusterChecks: pulumi.Resource[] = config.existingCluster
     ? [
         k8s.core.v1.Namespace.get("cluster-kube-system", "kube-system", { provider }),

@@ -37,15 +37,16 @@ export class HistoryServer extends pulumi.ComponentResource {
         super("spark-platform:spark:HistoryServer", name, {}, opts);
         this.namespace = historyNamespace;
         this.nodePort = args.config.historyServerNodePort;
-        const ns = createObject(name, namespace(this.namespace), { parent: this, provider: args.provider, dependsOn: args.dependsOn ?? [] });
+        const after = args.dependsOn ?? [];
+        const ns = createObject(name, namespace(this.namespace), { parent: this, provider: args.provider, dependsOn: after });
 
         const sparkDefaults = pulumi.output(args.eventLogUri).apply((uri) => historyServerDefaults(args.config, uri));
         const objects = historyManifests(args.config, sparkDefaults);
         const keys = args.objectStoreCredentials;
         const secret = keys
-            ? [createObject(name, objectStoreSecretObject(this.namespace, keys.accessKey, keys.secretKey), { parent: this, provider: args.provider, dependsOn: [ns, ...(args.dependsOn ?? [])] })]
+            ? [createObject(name, objectStoreSecretObject(this.namespace, keys.accessKey, keys.secretKey), { parent: this, provider: args.provider, dependsOn: [ns, ...after] })]
             : [];
-        const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: [ns, ...secret, ...(args.dependsOn ?? [])] });
+        const created = createObjects(name, objects, { parent: this, provider: args.provider, dependsOn: [ns, ...secret, ...after] });
         this.deployment = created.get(`Deployment/${historyServerName}`)!;
         const service = created.get(`Service/${historyServerName}`) as k8s.core.v1.Service;
 
