@@ -312,6 +312,28 @@ async function runProgramWithMocks(given: Record<string, string>, opts: RunOptio
     const failures: unknown[] = [];
     // Record what the engine would see: each registration's dependencies, parent and provider.
     const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
+    // One resource as the engine sees it, from a registration or a read (Resource.get; reads carry
+    // no property dependencies and no replace, retain or ignore options).
+    const record = (req: any, urn: string, options: Pick<Registered, "retainOnDelete" | "replaceOnChanges" | "deleteBeforeReplace" | "ignoreChanges">) => {
+        const deps = new Set<string>(req.getDependenciesList().map(nameOf));
+        req.getPropertydependenciesMap?.().forEach((v: any) => v.getUrnsList().forEach((u: string) => deps.add(nameOf(u))));
+        const provider: string = req.getProvider() ?? "";
+        const providerName = provider ? nameOf(provider.split("::").slice(0, -1).join("::")) : "";
+        // The engine waits for a resource's provider like for any other dependency.
+        if (providerName) deps.add(providerName);
+        resources.push({
+            type: req.getType(),
+            name: req.getName(),
+            urn,
+            inputs: {},
+            dependsOn: deps,
+            parent: nameOf(req.getParent() ?? ""),
+            ...options,
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
+            provider: providerName,
+            ...(timing.get(`${req.getType()}::${req.getName()}`) ?? { startedAt: 0, finishedAt: 0 }),
+        });
+    };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: any) => {
         register(req, (err: any, resp: any) => {
@@ -319,55 +341,20 @@ async function runProgramWithMocks(given: Record<string, string>, opts: RunOptio
                 const urn: string = resp.getUrn();
                 // The engine refuses a second resource with the same URN ("Duplicate resource URN").
                 if (resources.some((r) => r.urn === urn)) failures.push(new Error(`duplicate resource URN ${urn}`));
-                const deps = new Set<string>(req.getDependenciesList().map(nameOf));
-                req.getPropertydependenciesMap().forEach((v: any) => v.getUrnsList().forEach((u: string) => deps.add(nameOf(u))));
-                const provider: string = req.getProvider() ?? "";
-                // The engine waits for a resource's provider like for any other dependency.
-                if (provider) deps.add(nameOf(provider.split("::").slice(0, -1).join("::")));
-                resources.push({
-                    type: req.getType(),
-                    name: req.getName(),
-                    urn,
-                    inputs: {},
-                    dependsOn: deps,
-                    parent: nameOf(req.getParent() ?? ""),
+                record(req, urn, {
                     retainOnDelete: req.getRetainondelete() ?? false,
                     replaceOnChanges: req.getReplaceonchangesList(),
                     deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
                     ignoreChanges: req.getIgnorechangesList(),
-                    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-                    provider: provider ? nameOf(provider.split("::").slice(0, -1).join("::")) : "",
-                    ...(timing.get(`${req.getType()}::${req.getName()}`) ?? { startedAt: 0, finishedAt: 0 }),
                 });
             }
             callback(err, resp);
         });
     };
-    // Reads (Resource.get) too: the engine makes them in preview, with their dependencies and provider.
     const read = monitor.readResource.bind(monitor);
     monitor.readResource = (req: any, callback: any) => {
         read(req, (err: any, resp: any) => {
-            if (!err && resp) {
-                const provider: string = req.getProvider() ?? "";
-                const providerName = provider ? nameOf(provider.split("::").slice(0, -1).join("::")) : "";
-                const deps = new Set<string>(req.getDependenciesList().map(nameOf));
-                if (providerName) deps.add(providerName);
-                resources.push({
-                    type: req.getType(),
-                    name: req.getName(),
-                    urn: resp.getUrn(),
-                    inputs: {},
-                    dependsOn: deps,
-                    parent: nameOf(req.getParent() ?? ""),
-                    retainOnDelete: false,
-                    replaceOnChanges: [],
-                    deleteBeforeReplace: false,
-                    ignoreChanges: [],
-                    additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
-                    provider: providerName,
-                    ...(timing.get(`${req.getType()}::${req.getName()}`) ?? { startedAt: 0, finishedAt: 0 }),
-                });
-            }
+            if (!err && resp) record(req, resp.getUrn(), { retainOnDelete: false, replaceOnChanges: [], deleteBeforeReplace: false, ignoreChanges: [] });
             callback(err, resp);
         });
     };
