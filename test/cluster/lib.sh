@@ -60,12 +60,18 @@ check_teardown() {
 }
 
 
-# tier_finish RC KEEP TIMINGS_COPY REMOVE_HINT: the end of a tier's EXIT trap. Puts the platform's
-# own steps (from local.sh) before the tier's, keeps the cluster (KEEP=1) or removes it and checks
-# that nothing is left, prints the timing table (and copies it to TIMINGS_COPY if set). Returns
-# RC, or 1 if the teardown failed or left something.
+# tier_finish RC KEEP TIMINGS_COPY REMOVE_HINT [ON_FAILURE]: a tier's EXIT trap. On a failure
+# (RC not 0) names the step ($STEP), runs the function ON_FAILURE if given, and prints the pods'
+# state (diagnose). Then puts the platform's own steps (from local.sh) before the tier's, keeps the
+# cluster (KEEP=1) or removes it and checks that nothing is left, prints the timing table (and
+# copies it to TIMINGS_COPY if set), and exits RC, or 1 if the teardown failed or left something.
 tier_finish() {
-  local rc="$1" keep="$2" copy="$3" hint="$4" t
+  local rc="$1" keep="$2" copy="$3" hint="$4" on_failure="${5:-}" t
+  if ((rc != 0)); then
+    log "FAILED at step: ${STEP:-setup} (exit $rc)"
+    if [[ -n "$on_failure" ]]; then "$on_failure" || true; fi
+    diagnose
+  fi
   if [[ -f "$STATE/timings" ]]; then cat "$STATE/timings" "$TIMINGS" >"$TIMINGS.all"; mv "$TIMINGS.all" "$TIMINGS"; fi
   if [[ "$keep" == 1 ]]; then
     log "kept: $STATE (remove with: $hint)"
@@ -82,5 +88,5 @@ tier_finish() {
   mark total "$((SECONDS - T0))"
   if [[ -n "$copy" ]]; then cp "$TIMINGS" "$copy"; fi
   rm -f "$TIMINGS"
-  return "$rc"
+  exit "$rc"
 }

@@ -33,14 +33,7 @@ source "$ROOT/test/cluster/lib.sh"
 
 # shellcheck disable=SC2317,SC2329  # the EXIT trap
 finish() {
-  local rc=$?
-  if ((rc != 0)); then
-    log "FAILED at step: ${STEP:-setup} (exit $rc)"
-    diagnose
-  fi
-  local out=0
-  tier_finish "$rc" "${SPARKPLAT_CLUSTER_KEEP:-0}" "${SPARKPLAT_CLUSTER_TIMINGS:-}" "bash tools/cluster/local.sh down $STATE" || out=$?
-  exit "$out"
+  tier_finish "$?" "${SPARKPLAT_CLUSTER_KEEP:-0}" "${SPARKPLAT_CLUSTER_TIMINGS:-}" "bash tools/cluster/local.sh down $STATE"
 }
 trap finish EXIT
 trap 'exit 130' INT

@@ -29,7 +29,8 @@ pulumi_offline_bin() {
   key="$(sha256sum <"$src/SHA256SUMS" | cut -c1-16)"
   dir="${SPARKPLAT_CACHE:-$HOME/.cache/sparkplat}/pulumi/$key"
   if [[ ! -f "$dir/.complete" ]]; then
-    tmp="$(mktemp -d "${dir%/*}.tmp.XXXXXX" 2>/dev/null || { mkdir -p "${dir%/*}" && mktemp -d "${dir%/*}.tmp.XXXXXX"; })"
+    mkdir -p "${dir%/*}"
+    tmp="$(mktemp -d "$dir.tmp.XXXXXX")"
     for f in "$src"/*.xz; do xz -dc "$f" >"$tmp/$(basename "${f%.xz}")"; done
     (cd "$tmp" && sha256sum --quiet -c "$src/SHA256SUMS") >&2 || { rm -rf "$tmp"; echo "pulumi.sh: the binaries of $src do not match its SHA256SUMS" >&2; return 1; }
     chmod 0755 "$tmp"/*
@@ -38,7 +39,6 @@ pulumi_offline_bin() {
     ln -s "$(cd "$tmp" && ls pulumi-language-nodejs-v*-linux-amd64)" "$tmp/pulumi-language-nodejs"
     touch "$tmp/.complete"
     rm -rf "$dir"
-    mkdir -p "${dir%/*}"
     mv "$tmp" "$dir"
   fi
   printf '%s\n' "$dir"

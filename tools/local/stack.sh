@@ -61,13 +61,15 @@ configure() {
     if ! pulumi stack select "$STACK" 2>/dev/null; then pulumi stack init "$STACK" >/dev/null; fi
   )
   cp "$ROOT/Pulumi.local.yaml" "$state/stack.yaml"
-  lp config set publicAddress "${NODE_ADDRESSES%% *}"
-  lp config set operatorChart "$OPERATOR_CHART"
-  lp config set objectStoreEndpoint "$S3_ENDPOINT"
-  lp config set objectStoreBucket "$BUCKET"
-  lp config set s3aJarsRepository "$MAVEN_URL"
-  lp config set --secret objectStoreAccessKey "$NODE_ACCESS_KEY"
-  lp config set --secret objectStoreSecretKey "$NODE_SECRET_KEY"
+  # One CLI run for these; the kubeconfig through stdin, off the command line.
+  lp config set-all \
+    --plaintext "publicAddress=${NODE_ADDRESSES%% *}" \
+    --plaintext "operatorChart=$OPERATOR_CHART" \
+    --plaintext "objectStoreEndpoint=$S3_ENDPOINT" \
+    --plaintext "objectStoreBucket=$BUCKET" \
+    --plaintext "s3aJarsRepository=$MAVEN_URL" \
+    --secret "objectStoreAccessKey=$NODE_ACCESS_KEY" \
+    --secret "objectStoreSecretKey=$NODE_SECRET_KEY"
   lp config set --secret kubeconfig <"$KUBECONFIG"
 }
 
