@@ -20,6 +20,20 @@ diagnose() {
   done < <(kube get pods -A --no-headers 2>/dev/null | awk '{ split($3, r, "/") } r[1] != r[2] || ($4 != "Running" && $4 != "Completed") {print $1, $2}' | head -n 10)
 }
 
+# One local cluster at a time: its bridge, addresses and namespace names are fixed. A tier takes
+# the machine's lock for its whole run (the node processes it starts hold it too, until they are
+# ended) and waits for another tier's run to finish: SPARKPLAT_CLUSTER_WAIT_SECONDS, default 3600.
+claim_local_cluster() {
+  local lock=/run/lock/sparkplat-cluster.lock wait="${SPARKPLAT_CLUSTER_WAIT_SECONDS:-3600}"
+  mkdir -p /run/lock
+  exec 9>>"$lock"
+  if ! flock -n 9; then
+    log "another tier's local cluster is up (the lock was last taken by $(cat "$lock.owner" 2>/dev/null || echo 'no tier')): waiting up to ${wait}s"
+    flock -w "$wait" 9 || { log "the local cluster is still taken after ${wait}s; its lock: $lock"; exit 1; }
+  fi
+  printf '%s (pid %s)\n' "$STATE" "$$" >"$lock.owner"
+}
+
 # What the run made, read before teardown; check_teardown then finds none of it.
 LEFT_PIDS=()
 snapshot_for_teardown_check() {
@@ -38,8 +52,14 @@ check_teardown() {
   if [[ -f "$TIMINGS.env" ]]; then
     # shellcheck source=/dev/null
     source "$TIMINGS.env"
-    if ip link show "$BRIDGE" >/dev/null 2>&1; then problems+=("bridge $BRIDGE is still there"); fi
-    if iptables -w -S | grep -q 'sparkplat-'; then problems+=("iptables still has rules of a tier: $(iptables -w -S | grep 'sparkplat-' | head -n 3)"); fi
+    local owner
+    owner="$(ip -o link show "$BRIDGE" 2>/dev/null | sed -n 's/.* alias sparkplat:\(.*\)$/\1/p')"
+    if [[ -n "$owner" && "$owner" != "$STATE" ]]; then
+      # Another cluster's network (this run's up refused to start on it): the names are shared.
+      log "the bridge $BRIDGE and its namespaces are the cluster of $owner: not checked"
+      NODE_NAMES=""
+    elif ip link show "$BRIDGE" >/dev/null 2>&1; then problems+=("bridge $BRIDGE is still there"); fi
+    if [[ -z "$owner" || "$owner" == "$STATE" ]] && iptables -w -S | grep -q 'sparkplat-'; then problems+=("iptables still has rules of a tier: $(iptables -w -S | grep 'sparkplat-' | head -n 3)"); fi
     for node in $NODE_NAMES; do
       if ip netns list | grep -q "^sparkplat-$node\b"; then problems+=("network namespace sparkplat-$node is still there"); fi
       if compgen -G "/sys/fs/cgroup/*/sparkplat-$node" >/dev/null; then problems+=("cgroups of $node are still there"); fi

@@ -39,6 +39,8 @@ trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+STEP=wait_for_the_local_cluster
+claim_local_cluster
 STEP=platform_up
 bash "$ROOT/tools/cluster/local.sh" up "$STATE"
 # shellcheck source=/dev/null

@@ -94,6 +94,8 @@ trap 'exit 143' TERM
 [[ "$(id -u)" == 0 ]] || fail "needs root (the local cluster's nodes are namespaces of this machine)"
 mkdir -p "$OUT"
 
+STEP=wait_for_the_local_cluster
+claim_local_cluster
 STEP=preview_and_up
 bash "$ROOT/tools/local/stack.sh" up "$STATE" | tee "$OUT/up.out" >&2
 # shellcheck source=/dev/null

@@ -79,8 +79,24 @@ forward_rules() {
   printf '%s\n' "-i $BRIDGE ! -o $BRIDGE -j DROP -m comment --comment sparkplat-cluster" \
     "-o $BRIDGE ! -i $BRIDGE -j DROP -m comment --comment sparkplat-cluster"
 }
+# The bridge carries its cluster's state folder as its alias: `down` removes the network only when
+# it is this cluster's, and `up` refuses to start on a bridge that another cluster uses.
+network_owner() { ip -o link show "$BRIDGE" 2>/dev/null | sed -n 's/.* alias sparkplat:\(.*\)$/\1/p'; }
 network_up() {
+  if ip link show "$BRIDGE" >/dev/null 2>&1; then
+    local owner
+    owner="$(network_owner)"
+    if [[ -n "$owner" ]]; then
+      die "the bridge $BRIDGE exists already: the cluster of $owner is up, or was left behind ('bash tools/cluster/local.sh down $owner' removes it). One local cluster runs at a time."
+    fi
+    die "the bridge $BRIDGE exists already, not made by this project's cluster scripts ('ip link del $BRIDGE' removes it). One local cluster runs at a time."
+  fi
+  local node
+  for node in "${nodes[@]}"; do
+    if [[ -e "/run/netns/$(netns_of "$node")" ]]; then die "the network namespace $(netns_of "$node") exists already, with no bridge: left by a cluster that did not come down; 'ip netns del $(netns_of "$node")' removes it"; fi
+  done
   ip link add "$BRIDGE" type bridge
+  ip link set "$BRIDGE" alias "sparkplat:$state"
   ip addr add "$HOST_ADDRESS/$PREFIX_LENGTH" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   # Nothing from the test bridge is forwarded anywhere else (the machine's ip_forward may be on).
@@ -175,8 +191,8 @@ admin() { KUBECONFIG="$state/admin.conf" "$SPARKPLAT_K8S_BIN/kubectl" --request-
 up() {
   [[ -n "${SPARKPLAT_K8S_BIN:-}" && -x "$SPARKPLAT_K8S_BIN/kubeadm" ]] || die "SPARKPLAT_K8S_BIN must name the Kubernetes bin dir (tools/k8s/build.sh prints it)"
   if [[ -f "$state/nodes/${nodes[0]}/pid.unshare" ]]; then die "a cluster of $state is running: run 'down' first"; fi
-  save_sysctls
   network_up
+  save_sysctls
   log "network: $BRIDGE $HOST_ADDRESS/$PREFIX_LENGTH, nodes ${nodes[*]}"
   local node pids=()
   for node in "${nodes[@]}"; do node_start "$node"; done
@@ -224,8 +240,14 @@ case "$cmd" in
   up) up ;;
   down)
     for node in "${nodes[@]}"; do node_stop "$node"; done
-    network_down
-    cgroups_down
+    # The bridge, the namespaces and the node cgroups have fixed names: another cluster's stay.
+    owner="$(network_owner)"
+    if [[ -n "$owner" && "$owner" != "$state" ]]; then
+      log "the bridge $BRIDGE, its namespaces and node cgroups are the cluster of $owner: left as they are"
+    else
+      network_down
+      cgroups_down
+    fi
     restore_sysctls
     log "down"
     ;;
