@@ -204,6 +204,15 @@ describe("estimatedCost stack output (whole program under mocks)", function () {
         assert.deepEqual(Object.keys(p).filter((k) => k.includes(":") || k.startsWith("allowed")), []);
     });
 
+    it("carries only aws: settings, and a number setting that is not a whole number as written (the provider names it)", async () => {
+        const run = await runProgram({ ...baseConfig, "abc:profile": "not-an-aws-setting", "aws:maxRetries": "7x", "aws:tokenBucketRateLimiterCapacity": "x7" });
+        const p = run.byName("cost-pricing").inputs;
+        // A three-letter namespace would land on the provider's own key names if the prefix were not checked.
+        assert.equal(p.profile, undefined);
+        assert.equal(p.maxRetries, JSON.stringify("7x"));
+        assert.equal(p.tokenBucketRateLimiterCapacity, JSON.stringify("x7"));
+    });
+
     it("says prices are unavailable, with the reason, and the program still succeeds", async () => {
         const run = await runProgram({ ...baseConfig, "aws:region": "eu-west-3" });
         const e = await valueOf(run.outputs.estimatedCost);
