@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultKubernetesMinor, KubernetesMinor, mavenCentral, sparkOperator, supportedKubernetesMinors, ubuntuReleases } from "./versions";
+import { defaultKubernetesMinor, KubernetesMinor, mavenCentral, retiredKubernetesMinors, sparkOperator, supportedKubernetesMinors, ubuntuReleases } from "./versions";
 
 /** The project's config namespace: `pulumi config set spark-on-k8s:<key> <value>`. */
 export const configNamespace = "spark-on-k8s";
@@ -475,7 +475,17 @@ export function validateConfig(raw: RawConfig): StackConfig {
     }
 
     const kubernetesVersion = (str("kubernetesVersion", defaults.kubernetesVersion) ?? defaults.kubernetesVersion) as KubernetesMinor;
-    if (!supportedKubernetesMinors.includes(kubernetesVersion)) {
+    if (retiredKubernetesMinors[kubernetesVersion] !== undefined) {
+        const oldest = supportedKubernetesMinors[0];
+        const [major, minor] = kubernetesVersion.split(".").map(Number);
+        const path = Array.from({ length: Number(oldest.split(".")[1]) - minor + 1 }, (_, i) => `${major}.${minor + i}`).join(" -> ");
+        problems.push(
+            `${key("kubernetesVersion")} is ${show(kubernetesVersion)}, past its end of life (${retiredKubernetesMinors[kubernetesVersion]}) and no longer accepted; ` +
+            `accepted: ${supportedKubernetesMinors.join(", ")}. A cluster of this stack moves with kubeadm upgrade, one minor at a time (${path}): ` +
+            `see "Upgrading Kubernetes" in the README; then set kubernetesVersion to ${oldest} or newer (pulumi config set kubernetesVersion ${oldest}). ` +
+            `A stack without a cluster yet can simply take a supported minor.`,
+        );
+    } else if (!(supportedKubernetesMinors as string[]).includes(kubernetesVersion)) {
         problems.push(
             `${key("kubernetesVersion")} is ${show(kubernetesVersion)}; expected a supported Kubernetes minor: ${supportedKubernetesMinors.join(", ")}.`,
         );

@@ -4,15 +4,48 @@
  * S3A jars must match the Hadoop inside the Spark image: test/versions.test.ts checks both.
  */
 
-/** Kubernetes minors whose pkgs.k8s.io apt repositories this program knows how to use. */
-export const supportedKubernetesMinors = ["1.31", "1.32", "1.33", "1.34"] as const;
-export type KubernetesMinor = (typeof supportedKubernetesMinors)[number];
-export const defaultKubernetesMinor: KubernetesMinor = "1.33";
+/**
+ * An upstream end of life: the day a release line stops getting fixes, and where that date is
+ * published. `date` is undefined when the project publishes none (the note says what it does
+ * instead). `npm run versions:eol` lists the lines past or near theirs.
+ */
+export interface EndOfLife {
+    date?: string;
+    source: string;
+    note?: string;
+}
+
+/**
+ * Kubernetes minors this program accepts: those upstream supports (1.34 and older are past end of
+ * life), each with the date its patch releases stop.
+ */
+export const kubernetesMinors = {
+    "1.35": { date: "2027-02-28", source: "https://kubernetes.io/releases/ (1.35: maintenance mode 2026-12-28, end of life 2027-02-28)" },
+    "1.36": { date: "2027-06-28", source: "https://kubernetes.io/releases/ (1.36: maintenance mode 2027-04-28, end of life 2027-06-28)" },
+    "1.37": { date: "2027-10-28", source: "https://kubernetes.io/releases/ (1.37: maintenance mode 2027-08-28, end of life 2027-10-28)" },
+} as const satisfies Record<string, EndOfLife>;
+export type KubernetesMinor = keyof typeof kubernetesMinors;
+export const supportedKubernetesMinors = Object.keys(kubernetesMinors) as KubernetesMinor[];
+/**
+ * Minors this program accepted before, past their end of life: a stack on one is refused with the
+ * way to move (kubeadm upgrade, one minor at a time).
+ */
+export const retiredKubernetesMinors: Record<string, string> = {
+    "1.31": "2025-10-28",
+    "1.32": "2026-02-28",
+    "1.33": "2026-06-28",
+    "1.34": "2026-10-27",
+};
+/**
+ * The newest accepted minor whose modules resolve and which has had at least two patch releases
+ * (1.37.1 and 1.37.2).
+ */
+export const defaultKubernetesMinor: KubernetesMinor = "1.37";
 /**
  * The release of the default minor that the real tiers build from the Go module proxy (kubeadm,
  * and the whole cluster): a patch the proxy serves. Nodes install the newest patch of their minor.
  */
-export const testedKubernetesRelease = "v1.33.5";
+export const testedKubernetesRelease = "v1.37.2";
 
 /** Flannel (VXLAN): works on EC2 without turning off source/destination checks. */
 export const flannel = {
@@ -21,23 +54,46 @@ export const flannel = {
     repository: "https://flannel-io.github.io/flannel/",
     /** Flannel's VXLAN backend port, opened between nodes by the security group. */
     vxlanPort: 8472,
+    endOfLife: {
+        source: "https://github.com/flannel-io/flannel/releases",
+        note: "no published end-of-life policy; fixes land in the newest release only",
+    } satisfies EndOfLife,
 } as const;
 
-/** The Spark release shared by jobs, the History Server, Jupyter and the operator's spark-submit. */
+/**
+ * The Spark release of jobs, the History Server and Jupyter. The 4.1 line: 4.0 reached its end of
+ * life on 2026-11-23; 4.2 moves to Hadoop 3.5 and is further from the operator's spark-submit
+ * (4.0.4). 4.1.2 is the newest 4.1 patch with a published official image (apache/spark-docker
+ * SPARK-56989); pyspark 4.1.3 and 4.1.4 exist, their images could not be checked here.
+ */
 export const spark = {
-    version: "4.0.4",
+    version: "4.1.2",
     scalaBinary: "2.13",
     /** Hadoop client bundled with this Spark release (jars/hadoop-client-api-<v>.jar). */
-    hadoop: "3.4.1",
-    /** Python of the apache/spark python3 images (Ubuntu jammy). */
+    hadoop: "3.4.2",
+    /** Python of the apache/spark python3 images (Ubuntu jammy's python3). */
     python: "3.10",
     /** Official image: Spark, Java 17, Python 3 on Ubuntu jammy; no hadoop-aws inside. */
-    image: "apache/spark:4.0.4-scala2.13-java17-python3-ubuntu",
+    image: "apache/spark:4.1.2-scala2.13-java17-python3-ubuntu",
     /** UID of the `spark` user in the official image. */
     uid: 185,
+    /** 18 months of maintenance releases from 4.1.0 (2025-12-16). */
+    endOfLife: {
+        date: "2027-06-16",
+        source: "https://spark.apache.org/versioning-policy.html (feature release lines get maintenance releases for 18 months) and 4.1.0's release, 2025-12-16",
+    } satisfies EndOfLife,
+    /** The image's Python: Ubuntu 22.04's python3.10 package. */
+    pythonEndOfLife: {
+        date: "2026-10-31",
+        source: "https://peps.python.org/pep-0619/ (Python 3.10: security fixes until 2026-10)",
+        note: "the official Spark images are built on Ubuntu 22.04, whose python3.10 package Ubuntu maintains for that release's standard support; no official 4.1 image has a newer Python",
+    } satisfies EndOfLife,
 } as const;
 
-/** Kubeflow Spark Operator; chart 2.5.2's controller image is built FROM apache/spark:4.0.4. */
+/**
+ * Kubeflow Spark Operator; chart 2.5.2's controller image is built FROM apache/spark:4.0.4. Its
+ * spark-submit submits the jobs' Spark 4.1 (the cluster tier runs it).
+ */
 export const sparkOperator = {
     chart: "spark-operator",
     version: "2.5.2",
@@ -45,6 +101,10 @@ export const sparkOperator = {
     /** Spark inside the controller image, which runs spark-submit for every SparkApplication. */
     bundledSpark: "4.0.4",
     apiVersion: "sparkoperator.k8s.io/v1beta2",
+    endOfLife: {
+        source: "https://github.com/kubeflow/spark-operator/releases",
+        note: "no published end-of-life policy; fixes land in the newest release only",
+    } satisfies EndOfLife,
 } as const;
 
 export interface MavenJar {
@@ -54,19 +114,19 @@ export interface MavenJar {
     sha256: string;
 }
 
-/** S3A: hadoop-aws at the image's Hadoop version and the AWS SDK v2 bundle Hadoop 3.4.1 is built against. */
+/** S3A: hadoop-aws at the image's Hadoop version and the AWS SDK v2 bundle Hadoop 3.4.2 is built against. */
 export const s3aJars: readonly MavenJar[] = [
     {
         group: "org.apache.hadoop",
         artifact: "hadoop-aws",
-        version: "3.4.1",
-        sha256: "01334a07e179cae2b7e251f24857f11e3759108c9d6a79dcbe362a4295227da2",
+        version: "3.4.2",
+        sha256: "d2d24e6b715b5656b9d238bf13b6682a07e2004dd36aad74a73aeb854319f4d9",
     },
     {
         group: "software.amazon.awssdk",
         artifact: "bundle",
-        version: "2.24.6",
-        sha256: "890bf9f2a80488f7a8aa8277d64d13a9ea3a3cdff8607ef3b63a878d8b467b41",
+        version: "2.29.52",
+        sha256: "62638f33045690c6bc5e496b54b0b2e89a9ad38cbedacdf6e017fea6bc85f55c",
     },
 ];
 
@@ -82,7 +142,11 @@ export function jarUrl(jar: MavenJar, repository: string = mavenCentral): string
 
 /** JupyterLab, installed at pod start with the image's own Python, so the kernel matches the executors. */
 export const jupyter = {
-    jupyterlab: "4.4.10",
+    jupyterlab: "4.6.6",
+    endOfLife: {
+        source: "https://pypi.org/project/jupyterlab/#history",
+        note: "no published end-of-life dates for 4.x minors; fixes land in the newest 4.x release",
+    } satisfies EndOfLife,
 } as const;
 
 /** Ubuntu releases with Canonical AMIs this program looks up. */

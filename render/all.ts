@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import { StackConfig } from "../config";
 import * as versions from "../versions";
+import { pinnedLines } from "./endOfLife";
 import { chartHeader, flannelValues, sparkOperatorValues, sparkServiceAccount } from "./helmValues";
 import { kubeadmConfig } from "./kubeadm";
 import { configChecksum, flannelNamespace, K8sObject, namespace, objectFileName, objectStoreSecretObject, withConfigChecksums } from "./manifests";
@@ -45,7 +46,7 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
     const eventLogUri = `s3a://${bucket}/${cfg.eventLogPrefix}/`;
     const workers = Array.from({ length: cfg.workerCount }, (_, i) => `worker-${i + 1}`);
 
-    files["versions.json"] = JSON.stringify({ stack, ...versions, selected: { kubernetes: cfg.kubernetesVersion } }, null, 2) + "\n";
+    files["versions.json"] = JSON.stringify({ stack, ...versions, selected: { kubernetes: cfg.kubernetesVersion }, endOfLife: pinnedLines() }, null, 2) + "\n";
 
     files["helm/spark-operator.values.yaml"] = chartHeader(versions.sparkOperator) + stringify(sparkOperatorValues(cfg.jobNamespace, cfg.imageRegistry));
     // A cluster of the user's has its own network and nodes: no Flannel, no kubeadm, no node scripts.

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { baseConfig, ProgramRun, runProgram } from "./support/program";
+import { defaultKubernetesMinor } from "../versions";
 
 /** What `pulumi up` would touch going from one config to another: resources added, removed, or with new inputs. */
 function changes(before: ProgramRun, after: ProgramRun) {
@@ -54,7 +55,7 @@ describe("what each config change re-runs (change matrix)", function () {
     });
 
     it("a new Kubernetes minor re-runs node preparation only", async () => {
-        const c = await change("kubernetesVersion 1.33 -> 1.34", { "spark-on-k8s:kubernetesVersion": "1.34" });
+        const c = await change(`kubernetesVersion ${defaultKubernetesMinor} -> 1.36`, { "spark-on-k8s:kubernetesVersion": "1.36" });
         assert.deepEqual(c.changed, ["k8s-control-plane-prepare", "k8s-worker-1-prepare", "k8s-worker-2-prepare"]);
         assert.deepEqual([c.added, c.removed], [[], []]);
     });

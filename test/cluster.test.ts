@@ -181,7 +181,7 @@ describe("EC2 cluster and kubeadm bootstrap under mocks", function () {
         const ssh = await valueOf(run.outputs.ssh);
         assert.deepEqual(ssh.map((s: any) => s.node), ["control-plane", "worker-1", "worker-2"]);
         assert.match(ssh[0].command, /^ssh -i \S+ ubuntu@198\.51\.100\.7$/);
-        assert.equal(run.outputs.kubernetesVersion, "1.33");
+        assert.equal(run.outputs.kubernetesVersion, "1.37");
     });
 });
 

@@ -26,7 +26,7 @@ describe("config validation", () => {
         assert.equal(cfg.controlPlaneInstanceType, "t3.xlarge");
         assert.equal(cfg.rootVolumeType, "gp3");
         assert.equal(cfg.rootVolumeSizeGb, 50);
-        assert.equal(cfg.kubernetesVersion, "1.33");
+        assert.equal(cfg.kubernetesVersion, "1.37");
         assert.equal(cfg.podCidr, "10.244.0.0/16");
         assert.equal(cfg.jobNamespace, "spark-jobs");
         assert.equal(cfg.eventLogPrefix, "spark-events");
@@ -121,8 +121,12 @@ describe("config validation", () => {
     it("rejects an availability zone of another region", () =>
         assertRejected({ availabilityZone: "us-east-1a" }, /availabilityZone is "us-east-1a"; expected a zone of ap-northeast-2/));
     it("rejects a public key that is not OpenSSH", () => assertRejected({ sshPublicKey: "hello" }, /sshPublicKey does not look like an OpenSSH public key/));
-    it("rejects an unsupported Kubernetes minor", () =>
-        assertRejected({ kubernetesVersion: "1.25" }, /kubernetesVersion is "1.25"; expected a supported Kubernetes minor: 1.31/));
+    it("rejects an unsupported Kubernetes minor, and a retired one with the way to move", () => {
+        assertRejected({ kubernetesVersion: "1.33" },
+            /kubernetesVersion is "1\.33", past its end of life \(2026-06-28\) and no longer accepted; accepted: 1\.35, 1\.36, 1\.37\. A cluster of this stack moves with kubeadm upgrade, one minor at a time \(1\.33 -> 1\.34 -> 1\.35\): see "Upgrading Kubernetes" in the README; then set kubernetesVersion to 1\.35 or newer/);
+        assertRejected({ kubernetesVersion: "1.34" }, /one minor at a time \(1\.34 -> 1\.35\)/);
+        assertRejected({ kubernetesVersion: "1.25" }, /kubernetesVersion is "1.25"; expected a supported Kubernetes minor: 1\.35, 1\.36, 1\.37\./);
+    });
     it("rejects a namespace that is not a DNS label", () => assertRejected({ jobNamespace: "Spark_Jobs" }, /jobNamespace is "Spark_Jobs"/));
     it("rejects a kube-* job namespace", () => assertRejected({ jobNamespace: "kube-system" }, /jobNamespace is "kube-system"/));
     it("rejects an event-log prefix with a slash at either end", () =>

@@ -121,7 +121,7 @@ describe("a cluster of the user's (kubeconfig setting)", function () {
             const init = ds.spec.template.spec.initContainers[0];
             const env = Object.fromEntries(init.env.map((e: any) => [e.name, e.value]));
             assert.equal(env.S3A_JARS_DIR, "/opt/spark-s3a/jars");
-            assert.match(env.S3A_JARS, /^hadoop-aws-3\.4\.1\.jar http:\/\/maven\.internal:8081\/maven2\/org\/apache\/hadoop\/hadoop-aws\/3\.4\.1\/hadoop-aws-3\.4\.1\.jar [0-9a-f]{64}$/m);
+            assert.match(env.S3A_JARS, /^hadoop-aws-3\.4\.2\.jar http:\/\/maven\.internal:8081\/maven2\/org\/apache\/hadoop\/hadoop-aws\/3\.4\.2\/hadoop-aws-3\.4\.2\.jar [0-9a-f]{64}$/m);
             assert.equal(env.JUPYTER_DATA_DIR, "/var/lib/spark-platform/jupyter");
             assert.deepEqual(ds.spec.template.spec.tolerations, [{ operator: "Exists" }]);
             // Root only in the init container, and without privilege escalation.

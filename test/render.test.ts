@@ -93,8 +93,12 @@ describe("npm run render", function () {
 
     it("pins the versions in versions.json", () => {
         const v = JSON.parse(read("versions.json"));
-        assert.equal(v.spark.version, "4.0.4");
-        assert.equal(v.selected.kubernetes, "1.33");
+        assert.equal(v.spark.version, "4.1.2");
+        assert.equal(v.selected.kubernetes, "1.37");
+        // Every pinned line with its end of life and where that date is published.
+        assert.deepEqual(v.endOfLife.map((l: any) => l.line).slice(0, 4), ["Kubernetes 1.35", "Kubernetes 1.36", "Kubernetes 1.37", "Spark 4.1 (pinned 4.1.2)"]);
+        assert.equal(v.kubernetesMinors["1.37"].date, "2027-10-28");
+        for (const l of v.endOfLife) assert.match(l.source, /^https:\/\//, l.line);
         assert.equal(v.s3aJars.length, 2);
     });
 

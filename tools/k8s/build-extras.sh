@@ -18,10 +18,10 @@
 #                      predecessor $FLANNEL_CNI_FALLBACK (bin/../source.txt says which).
 # Every <name>/<version>/build-info.txt records the module, version, ldflags and Go release.
 #
-# Like tools/k8s/build.sh, each release is built with the Go toolchain it was released with
-# (GOTOOLCHAIN fetches it from the module proxy), not the machine's Go: the project's .go-version,
-# else its go.mod toolchain line, else its go.mod go line when the release CI uses "latest patch of
-# that minor" (flannel), else the constant below (helm's CI names only a minor).
+# Like tools/k8s/build.sh, each release is built with the machine's Go unless the Go it was released
+# with is of a newer minor (tools/k8s/go.sh): the project's .go-version, else its go.mod toolchain
+# line, else its go.mod go line when the release CI uses "latest patch of that minor" (flannel),
+# else the constant below (helm's CI names only a minor).
 #
 # Env: SPARKPLAT_CACHE (default ~/.cache/sparkplat); KUBEADM, a kubeadm binary to read the etcd and
 # CoreDNS versions from (default: tools/k8s/build.sh builds/caches kubeadm of SPARKPLAT_K8S_VERSION,
@@ -41,8 +41,7 @@ FLANNEL_CNI_FALLBACK="$FLANNEL_CNI_FALLBACK_MODULE/plugins/meta/flannel@$FLANNEL
 FLANNEL_PINS=("github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc@v1.0.900")
 
 # Go releases for modules that do not name a full one: helm's .github/env says GOLANG_VERSION=1.24;
-# the CNI plugin fallback predates toolchain modules. 1.24.6 is what tools/k8s/build.sh uses for
-# v1.33.5, so the toolchain is fetched once.
+# the CNI plugin fallback predates toolchain modules.
 GO_FOR_HELM="1.24.6"
 GO_FOR_CNI_PLUGIN="1.24.6"
 
@@ -75,12 +74,18 @@ go_release_of() {
   [[ "$v" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "step toolchain: $1 names no full Go release (got '$v')"
   echo "$v"
 }
-# gotc X.Y.Z ARGS...: the go command of Go release X.Y.Z (fetched from the module proxy once).
+# shellcheck source=tools/k8s/go.sh
+source "$here/go.sh"
+# gotc X.Y.Z ARGS...: the go command that builds a release made with Go X.Y.Z (go.sh: the
+# machine's, unless X.Y is newer than it).
 gotc() {
-  local v="$1"
+  local v="$1" tc
   shift
-  GOTOOLCHAIN="go$v" go "$@" || { echo "build-extras.sh: 'go $1' with Go $v failed (is golang.org/toolchain@v0.0.1-go$v.linux-amd64 served?)" >&2; return 1; }
+  tc="$(go_toolchain_for "$v")"
+  GOTOOLCHAIN="$tc" go "$@" || { echo "build-extras.sh: 'go $1' with GOTOOLCHAIN=$tc (the release was made with Go $v) failed" >&2; return 1; }
 }
+# go_used X.Y.Z: what build-info.txt records for a release made with Go X.Y.Z.
+go_used() { echo "$(go_version_of "$(go_toolchain_for "$1")") (the release was made with $1)"; }
 
 # versions_ts NAME: a pin of versions.ts (e.g. flannel.version).
 versions_ts() {
@@ -137,7 +142,7 @@ wrapper_module() {
   local mdir="$1" gov="$2" req
   shift 2
   mkdir -p "$mdir"
-  printf 'module sparkplat.local/build-extras\n\ngo %s\n' "$gov" >"$mdir/go.mod"
+  printf 'module sparkplat.local/build-extras\n\ngo %s\n' "$(go_minor "$gov")" >"$mdir/go.mod"
   for req in "$@"; do
     (cd "$mdir" && go mod edit -require "$req")
   done
@@ -172,7 +177,7 @@ EOF
   (cd "$dir/module" && CGO_ENABLED=0 GOFLAGS=-mod=mod gotc "$gov" build -trimpath -ldflags "$ldflags" -o "$stage/etcdctl" go.etcd.io/etcd/etcdctl/v3) ||
     die "step etcd: go build of etcdctl $version failed"
   end_build "etcd: go.etcd.io/etcd/server/v3@$version (etcdmain.Main), etcdctl: go.etcd.io/etcd/etcdctl/v3@$version" \
-    "kubeadm image: registry.k8s.io/etcd:$tag" "go: $gov" "ldflags: $ldflags"
+    "kubeadm image: registry.k8s.io/etcd:$tag" "go: $(go_used "$gov")" "ldflags: $ldflags"
   echo "$dir/bin"
 }
 
@@ -203,7 +208,7 @@ build_coredns() {
   local ldflags="-s -w -X github.com/coredns/coredns/coremain.GitCommit=module-proxy"
   (cd "$dir/module" && CGO_ENABLED=0 GOFLAGS=-mod=mod gotc "$gov" build -trimpath -ldflags "$ldflags" -o "$stage/coredns" .) ||
     die "step coredns: go build of coredns $version failed"
-  end_build "coredns: github.com/coredns/coredns@$version, own main with plugins: ${COREDNS_PLUGINS[*]}" "go: $gov" "ldflags: $ldflags"
+  end_build "coredns: github.com/coredns/coredns@$version, own main with plugins: ${COREDNS_PLUGINS[*]}" "go: $(go_used "$gov")" "ldflags: $ldflags"
   echo "$dir/bin"
 }
 
@@ -222,7 +227,7 @@ build_helm() {
   ldflags+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=$major -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
   (cd "$CACHE" && GOBIN="$stage" CGO_ENABLED=0 gotc "$GO_FOR_HELM" install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$version") ||
     die "step helm: go install helm.sh/helm/v3/cmd/helm@$version failed"
-  end_build "helm: helm.sh/helm/v3/cmd/helm@$version" "go: $GO_FOR_HELM" "ldflags: $ldflags"
+  end_build "helm: helm.sh/helm/v3/cmd/helm@$version" "go: $(go_used "$GO_FOR_HELM")" "ldflags: $ldflags"
   echo "$dir/bin"
 }
 
@@ -279,7 +284,7 @@ build_flanneld() {
   (cd "$dir/module" && CGO_ENABLED=0 GOFLAGS=-mod=mod gotc "$gov" build -trimpath -ldflags "-s -w" \
     -o "$stage/install-conf" github.com/flannel-io/flannel/cmd/install_conf) || die "step flanneld: go build of install_conf failed"
   end_build "flanneld: github.com/flannel-io/flannel@$version, install-conf: .../cmd/install_conf@$version" \
-    "pinned (proxy refuses flannel's own versions): ${FLANNEL_PINS[*]}" "go: $gov" "ldflags: $ldflags"
+    "pinned (proxy refuses flannel's own versions): ${FLANNEL_PINS[*]}" "go: $(go_used "$gov")" "ldflags: $ldflags"
   echo "$dir/bin"
 }
 
@@ -310,7 +315,7 @@ build_flannel_cni_plugin() {
       die "step flannel-cni-plugin: go install $FLANNEL_CNI_FALLBACK failed"
     echo "$FLANNEL_CNI_FALLBACK (github.com/flannel-io/cni-plugin@$tag refused by the module proxy)" >"$dir/source.txt"
   fi
-  end_build "flannel CNI plugin: $(cat "$dir/source.txt"), stands in for chart tag $tag" "go: $GO_FOR_CNI_PLUGIN" "ldflags: $ldflags"
+  end_build "flannel CNI plugin: $(cat "$dir/source.txt"), stands in for chart tag $tag" "go: $(go_used "$GO_FOR_CNI_PLUGIN")" "ldflags: $ldflags"
   echo "$dir/bin"
 }
 

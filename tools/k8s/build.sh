@@ -8,9 +8,8 @@
 # (k8s.io/api, k8s.io/client-go, ...) with local paths. A wrapper module requires it and
 # replaces each staging module with its published v0.<minor>.<patch> instead. The version
 # variables are set as the release build sets them: kubeadm and the kubelet check them.
-# The Go toolchain is the release's own (its .go-version, fetched by GOTOOLCHAIN from the module
-# proxy): a newer Go changes behaviour the release was tested with (Go 1.26's net/url rejects the
-# URLs kubeadm's HTTPProxyCIDR preflight check builds, failing every `kubeadm init`).
+# The Go is the machine's when the release's own (.go-version) is of the same or an older minor,
+# else the one approved toolchain (tools/k8s/go.sh says why and which).
 # Prints the bin directory on stdout.
 set -euo pipefail
 
@@ -26,8 +25,14 @@ mkdir -p "$work"
 moddir="$(bash "$(dirname "${BASH_SOURCE[0]}")/../module-dir.sh" "k8s.io/kubernetes@$version")"
 go_version="$(cat "$moddir/.go-version")"
 [[ "$go_version" =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]] || { echo "build.sh: $moddir/.go-version holds '$go_version', not a Go version" >&2; exit 1; }
-export GOTOOLCHAIN="go$go_version"
-out="$CACHE/k8s/$version/go$go_version/bin"
+# shellcheck source=tools/k8s/go.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go.sh"
+GOTOOLCHAIN="$(go_toolchain_for "$go_version")"
+export GOTOOLCHAIN
+built_with="$(go_version_of "$GOTOOLCHAIN")"
+[[ "$(go_minor "$built_with")" == "$(go_minor "$go_version")" ]] ||
+  echo "build.sh: $version was released with Go $go_version; building it with Go $built_with" >&2
+out="$CACHE/k8s/$version/go$built_with/bin"
 mkdir -p "$out"
 
 declare -A cmd_path=(
