@@ -165,7 +165,7 @@ install_kubernetes_packages() {
       missing+=("$package")
     elif [[ "$version" != "$KUBERNETES_MINOR".* ]]; then
       # A minor upgrade of a cluster member is `kubeadm upgrade`'s job, not a package swap.
-      fail "$package $version is installed but KUBERNETES_MINOR is $KUBERNETES_MINOR; upgrade the node with kubeadm upgrade or replace it"
+      fail "$package $version is installed but KUBERNETES_MINOR is $KUBERNETES_MINOR; the packages were left as they are: kubeadm upgrade moves a cluster one minor at a time (README, Upgrading Kubernetes), then set kubernetesVersion to the minor it reached, or replace the node"
     fi
   done
   if ((${#missing[@]} > 0)); then

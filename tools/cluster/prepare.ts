@@ -149,6 +149,7 @@ export function prepare(state: string, env: NodeJS.ProcessEnv = process.env): vo
             shellVar("PREFIX_LENGTH", String(o.network.prefixLength)) +
             shellVar("NODE_NAMES", o.network.nodes.map((n) => n.name).join(" ")) +
             shellVar("NODE_ADDRESSES", o.network.nodes.map((n) => n.address).join(" ")) +
+            shellVar("IGNORE_PREFLIGHT_ERRORS", o.ignorePreflightErrors.join(",")) +
             shellVar("POD_CIDR", cfg.podCidr) +
             shellVar("JOB_NAMESPACE", cfg.jobNamespace) +
             shellVar("BUCKET", bucket) +

@@ -73,9 +73,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mapfile -t pins < <(bash "$ROOT/tools/versions.sh" spark.image spark.version sparkOperator.version jupyter.jupyterlab)
+mapfile -t pins < <(bash "$ROOT/tools/versions.sh" spark.image spark.version sparkOperator.version jupyter.jupyterlab sparkOperator.bundledSpark)
 ((${#pins[@]} == 4)) || die "could not read versions.ts"
-SPARK_IMAGE="${pins[0]}" SPARK_VERSION="${pins[1]}" OPERATOR_VERSION="${pins[2]}" JUPYTERLAB="${pins[3]}"
+SPARK_IMAGE="${pins[0]}" SPARK_VERSION="${pins[1]}" OPERATOR_VERSION="${pins[2]}" JUPYTERLAB="${pins[3]}" OPERATOR_SPARK_VERSION="${pins[4]}"
 OPERATOR_IMAGE="ghcr.io/kubeflow/spark-operator/controller:$OPERATOR_VERSION"
 
 log "building or finding the images (tools/images/spark.sh --pip-find-links $FIND_LINKS)"
@@ -320,8 +320,8 @@ set -eu
 touch /etc/k8s-webhook-server/serving-certs/.w /home/spark/.w
 "$SPARK_HOME/bin/spark-submit" --version 2>&1 | grep -q "version @V@"
 echo OPERATOR-OK'
-if run "$OPERATOR" image private -- bash -c "${operator_check//@V@/$SPARK_VERSION}" && grep -q OPERATOR-OK "$WORK/out"; then
-  pass "(iii) operator image runs as 185:185; spark-operator --help; cert and home folders writable; spark-submit $SPARK_VERSION"
+if run "$OPERATOR" image private -- bash -c "${operator_check//@V@/$OPERATOR_SPARK_VERSION}" && grep -q OPERATOR-OK "$WORK/out"; then
+  pass "(iii) operator image runs as 185:185; spark-operator --help; cert and home folders writable; spark-submit $OPERATOR_SPARK_VERSION"
 else
   show_out
   die "(iii) the operator image's user, folders or spark-submit"

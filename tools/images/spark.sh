@@ -18,8 +18,10 @@
 #                         (see tools/images/pip-wheels.sh). Only for the test cluster.
 #
 # Versions come from versions.ts (spark.image, spark.version, sparkOperator.version and
-# sparkOperator.bundledSpark, which must equal spark.version); the operator image's name from the
-# chart inside the operator module at sparkOperator.version.
+# sparkOperator.bundledSpark); the operator image's name from the chart inside the operator module
+# at sparkOperator.version. As upstream, the operator image is built FROM apache/spark at
+# sparkOperator.bundledSpark (its spark-submit), built here the same way as the jobs' image (the
+# same image when the two versions are equal).
 #
 # Output: stdout, two lines: the Spark tarball, then the operator tarball. Logs go to stderr.
 # Cache: ${SPARKPLAT_CACHE:-$HOME/.cache/sparkplat}/images/: oci/ (one OCI layout: the debootstrap
@@ -95,10 +97,9 @@ fi
 mapfile -t pins < <(bash "$ROOT/tools/versions.sh" spark.image spark.version spark.uid sparkOperator.version sparkOperator.bundledSpark) ||
   die "step versions: tools/versions.sh could not read $ROOT/versions.ts"
 ((${#pins[@]} == 5)) || die "step versions: unexpected output from versions.ts: ${pins[*]}"
-SPARK_IMAGE="${pins[0]}" SPARK_VERSION="${pins[1]}" OPERATOR_VERSION="${pins[3]}"
+SPARK_IMAGE="${pins[0]}" SPARK_VERSION="${pins[1]}" OPERATOR_VERSION="${pins[3]}" OPERATOR_SPARK_VERSION="${pins[4]}"
 [[ "${pins[2]}" == "$SPARK_UID" ]] || die "versions.ts spark.uid is ${pins[2]}, this builder makes uid $SPARK_UID"
-[[ "${pins[4]}" == "$SPARK_VERSION" ]] ||
-  die "versions.ts sparkOperator.bundledSpark (${pins[4]}) differs from spark.version ($SPARK_VERSION): the operator image is built FROM the Spark image"
+[[ "$OPERATOR_SPARK_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "versions.ts sparkOperator.bundledSpark is '$OPERATOR_SPARK_VERSION', not a Spark version"
 
 mkdir -p "$IMAGES"
 need "$GO" "locate the spark-operator module (set GO to a Go toolchain)"
@@ -190,9 +191,9 @@ fill_base() {
 }
 
 # --- the Spark layer -----------------------------------------------------------------------------
-# fill_spark ROOTFS SDIST: the official image's /opt/spark layout, spark user, entry point.
+# fill_spark ROOTFS SDIST VERSION: the official image's /opt/spark layout, spark user, entry point.
 fill_spark() {
-  local rootfs="$1" sdist="$2" src spark java hadoop py4j_zip py4j_version py4j_req py4j_min py4j_below
+  local rootfs="$1" sdist="$2" version="$3" src spark java hadoop py4j_zip py4j_version py4j_req py4j_min py4j_below
   spark="$rootfs/opt/spark"
   # As the official image: a system user and group `spark`, uid/gid 185, home /nonexistent.
   chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin groupadd --system --gid="$SPARK_UID" spark
@@ -226,7 +227,7 @@ fill_spark() {
   mv "$src/pyspark" "$spark/python/pyspark"
   mv "$src/lib" "$spark/python/lib"
   printf 'Spark %s built for Hadoop %s\nAssembled by tools/images/spark.sh from the pyspark %s source distribution (PyPI).\n' \
-    "$SPARK_VERSION" "$hadoop" "$SPARK_VERSION" >"$spark/RELEASE"
+    "$version" "$hadoop" "$version" >"$spark/RELEASE"
   rm -rf "$src"
   chown -R "$SPARK_UID:$SPARK_UID" "$spark"
   chmod g+w "$spark/work-dir"
@@ -263,12 +264,15 @@ fill_operator() {
 # (grep reads all of umoci's output: with -q, an early exit could fail the pipe.)
 tag_exists() { umoci ls --layout "$LAYOUT" 2>/dev/null | grep -xF "$1" >/dev/null; }
 
-# prune_tags REGEX KEEP: removes the layout's tags matching REGEX except those starting with KEEP
-# (images of older inputs).
+# prune_tags REGEX KEEP...: removes the layout's tags matching REGEX except those starting with a
+# KEEP (images of older inputs).
 prune_tags() {
-  local t
+  local t k keep regex="$1"
+  shift
   while IFS= read -r t; do
-    if [[ "$t" =~ $1 && "$t" != "$2"* ]]; then
+    keep=0
+    for k in "$@"; do [[ "$t" != "$k"* ]] || keep=1; done
+    if [[ "$t" =~ $regex ]] && ((keep == 0)); then
       log "removing stale image $t"
       umoci rm --image "$LAYOUT:$t"
     fi
@@ -287,15 +291,16 @@ prune_files() {
   done
 }
 
+# pyspark_sdist VERSION: the pyspark source distribution (Spark itself), from the cache or PyPI.
 pyspark_sdist() {
-  local sdist="$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz"
+  local version="$1" sdist="$CACHE/pip/pyspark-$1.tar.gz"
   if [[ ! -f "$sdist" ]]; then
     need "$PYTHON" "download the pyspark source distribution (set PYTHON to a Python 3 with pip)"
-    log "downloading pyspark==$SPARK_VERSION (source distribution, about 430 MB) into $CACHE/pip"
+    log "downloading pyspark==$version (source distribution, about 450 MB) into $CACHE/pip"
     mkdir -p "$CACHE/pip"
     "$PYTHON" -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
-      -d "$CACHE/pip" "pyspark==$SPARK_VERSION" >&2 ||
-      die "step pyspark: pip download pyspark==$SPARK_VERSION failed"
+      -d "$CACHE/pip" "pyspark==$version" >&2 ||
+      die "step pyspark: pip download pyspark==$version failed"
     [[ -f "$sdist" ]] || die "step pyspark: pip did not leave $sdist"
   fi
   echo "$sdist"
@@ -330,12 +335,17 @@ operator_binary() {
 # --- keys and outputs --------------------------------------------------------------------------------
 BASE_KEY="$(inputs_key <(printf '%s\n' "$SUITE" "$DEBIAN_MIRROR" "$DEBIAN_SECURITY_MIRROR" "${BASE_PACKAGES[@]}"
   declare -f base_stage fill_base))"
-SPARK_KEY="$(inputs_key "$HERE/spark.sh" "$HERE/spark-entrypoint.sh" "$HERE/lib.sh" \
-  <(printf '%s\n' "$BASE_KEY" "$SPARK_IMAGE" "$SPARK_VERSION"))"
+# spark_key VERSION: the key of the Spark image of VERSION.
+spark_key() {
+  inputs_key "$HERE/spark.sh" "$HERE/spark-entrypoint.sh" "$HERE/lib.sh" <(printf '%s\n' "$BASE_KEY" "apache/spark" "$1")
+}
+SPARK_KEY="$(spark_key "$SPARK_VERSION")"
+OPERATOR_SPARK_KEY="$(spark_key "$OPERATOR_SPARK_VERSION")"
 OPERATOR_KEY="$(inputs_key "$OPERATOR_DIR/entrypoint.sh" \
-  <(printf '%s\n' "$SPARK_KEY" "$OPERATOR_IMAGE" "$OPERATOR_VERSION" "$OPERATOR_COMMIT" "$GO_VERSION"))"
+  <(printf '%s\n' "$OPERATOR_SPARK_KEY" "$OPERATOR_IMAGE" "$OPERATOR_VERSION" "$OPERATOR_COMMIT" "$GO_VERSION"))"
 BASE_TAG="base-$BASE_KEY"
 SPARK_TAG="spark-$SPARK_KEY"
+OPERATOR_SPARK_TAG="spark-$OPERATOR_SPARK_KEY"
 OPERATOR_TAG="operator-$OPERATOR_KEY"
 SPARK_TAR="$IMAGES/apache-spark-$SPARK_KEY.tar"
 OPERATOR_TAR="$IMAGES/spark-operator-$OPERATOR_KEY.tar"
@@ -371,11 +381,14 @@ if ! tag_exists "$BASE_TAG"; then
   prune_tags '^base-[0-9a-f]{12}$' "$BASE_TAG"
 fi
 
-if ! tag_exists "$SPARK_TAG"; then
-  sdist="$(pyspark_sdist)"
-  log "Spark $SPARK_VERSION layer"
-  image_derive "$LAYOUT" "$BASE_TAG" "$SPARK_TAG" fill_spark "$sdist"
-  image_config "$LAYOUT" "$SPARK_TAG" --clear=config.env --clear=config.entrypoint --clear=config.cmd \
+# spark_image TAG VERSION: the official image's equivalent for Spark VERSION, as TAG of the layout.
+spark_image() {
+  local tag="$1" version="$2" sdist
+  tag_exists "$tag" && return 0
+  sdist="$(pyspark_sdist "$version")"
+  log "Spark $version layer"
+  image_derive "$LAYOUT" "$BASE_TAG" "$tag" fill_spark "$sdist" "$version"
+  image_config "$LAYOUT" "$tag" --clear=config.env --clear=config.entrypoint --clear=config.cmd \
     --config.env PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --config.env JAVA_HOME=/opt/java/openjdk \
     --config.env LANG=en_US.UTF-8 --config.env LANGUAGE=en_US:en --config.env LC_ALL=en_US.UTF-8 \
@@ -383,10 +396,12 @@ if ! tag_exists "$SPARK_TAG"; then
     --config.workingdir /opt/spark/work-dir \
     --config.user spark \
     --config.entrypoint /opt/entrypoint.sh \
-    --history.created_by "tools/images/spark.sh: Spark $SPARK_VERSION image config"
-  prune_tags '^spark-[0-9a-f]{12}$' "$SPARK_TAG"
-  prune_tags '^spark-pip-[0-9a-f]{12}-[0-9a-f]{12}$' "spark-pip-$SPARK_KEY-"
-fi
+    --history.created_by "tools/images/spark.sh: Spark $version image config"
+}
+spark_image "$SPARK_TAG" "$SPARK_VERSION"
+spark_image "$OPERATOR_SPARK_TAG" "$OPERATOR_SPARK_VERSION"
+prune_tags '^spark-[0-9a-f]{12}$' "$SPARK_TAG" "$OPERATOR_SPARK_TAG"
+prune_tags '^spark-pip-[0-9a-f]{12}-[0-9a-f]{12}$' "spark-pip-$SPARK_KEY-"
 if [[ -z "$PIP_FIND_LINKS_URL" && ! -f "$SPARK_TAR" ]]; then
   log "exporting $SPARK_IMAGE"
   image_export "$LAYOUT" "$SPARK_TAG" "$SPARK_IMAGE" "$SPARK_TAR"
@@ -403,7 +418,7 @@ fi
 if ! tag_exists "$OPERATOR_TAG"; then
   binary="$(operator_binary)"
   log "spark-operator $OPERATOR_VERSION layer"
-  image_derive "$LAYOUT" "$SPARK_TAG" "$OPERATOR_TAG" fill_operator "$binary" "$OPERATOR_DIR/entrypoint.sh"
+  image_derive "$LAYOUT" "$OPERATOR_SPARK_TAG" "$OPERATOR_TAG" fill_operator "$binary" "$OPERATOR_DIR/entrypoint.sh"
   image_config "$LAYOUT" "$OPERATOR_TAG" --clear=config.entrypoint --clear=config.cmd \
     --config.user "$SPARK_UID:$SPARK_UID" \
     --config.entrypoint /usr/bin/entrypoint.sh \
