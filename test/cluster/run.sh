@@ -76,6 +76,24 @@ listed="$(kube -n "$JOB_NAMESPACE" get job spark-self-check -o jsonpath='{.statu
 mark smoke_completed_to_listed "$(($(date -d "$listed" +%s) - $(date -d "$finished" +%s)))"
 mark self_check "$((SECONDS - t))"
 
+STEP=spark_versions
+# The operator's spark-submit (the chart's Spark) submitted an application of the jobs' Spark, and
+# the History Server read its log: the pair versions.ts pins, on the cluster.
+mapfile -t want < <(bash "$ROOT/tools/versions.sh" sparkOperator.bundledSpark spark.version spark.image)
+submit="$(kube -n spark-operator exec deploy/spark-operator-controller -- /opt/spark/bin/spark-submit --version 2>&1 | grep -o 'version [0-9.]*' | head -n 1)"
+[[ "$submit" == "version ${want[0]}" ]] || { log "the operator's spark-submit says '$submit', expected Spark ${want[0]}"; exit 1; }
+driver_image="$(kube -n "$JOB_NAMESPACE" get sparkapplication spark-smoke-test -o jsonpath='{.spec.image}')"
+[[ "$driver_image" == "${want[2]}" ]] || { log "the smoke application ran $driver_image, expected ${want[2]}"; exit 1; }
+app_spark="$("$VENV_PY" - "$HISTORY_URL" <<'PY'
+import json, sys, urllib.request
+apps = json.load(urllib.request.urlopen(f"{sys.argv[1]}/api/v1/applications", timeout=10))
+smoke = [a for a in apps if a["name"] == "spark-smoke-test" or "smoke" in a["name"]]
+print(" ".join(sorted({att.get("appSparkVersion", "?") for a in smoke for att in a["attempts"]})) or "none")
+PY
+)"
+[[ "$app_spark" == "${want[1]}" ]] || { log "the History Server lists the smoke application as Spark '$app_spark', expected ${want[1]}"; exit 1; }
+log "spark-submit ${want[0]} (operator) submitted the Spark ${want[1]} smoke application; the History Server read its log as Spark $app_spark"
+
 STEP=jupyterlab_ready
 # Ready within the startupProbe's own budget (60 x 10 s). A probe answered with a 4xx will never
 # pass, whatever the wait: that fails at once, with the kubelet's message.
