@@ -84,11 +84,12 @@ submit="$(kube -n spark-operator exec deploy/spark-operator-controller -- /opt/s
 [[ "$submit" == "version ${want[0]}" ]] || { log "the operator's spark-submit says '$submit', expected Spark ${want[0]}"; exit 1; }
 driver_image="$(kube -n "$JOB_NAMESPACE" get sparkapplication spark-smoke-test -o jsonpath='{.spec.image}')"
 [[ "$driver_image" == "${want[2]}" ]] || { log "the smoke application ran $driver_image, expected ${want[2]}"; exit 1; }
-app_spark="$("$VENV_PY" - "$HISTORY_URL" <<'PY'
+app_spark="$("$VENV_PY" - "$HISTORY_URL" "$STATE/self-check.log" <<'PY'
 import json, sys, urllib.request
-apps = json.load(urllib.request.urlopen(f"{sys.argv[1]}/api/v1/applications", timeout=10))
-smoke = [a for a in apps if a["name"] == "spark-smoke-test" or "smoke" in a["name"]]
-print(" ".join(sorted({att.get("appSparkVersion", "?") for a in smoke for att in a["attempts"]})) or "none")
+# The self-check's last line names the application it waited for.
+app_id = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])["applicationId"]
+app = json.load(urllib.request.urlopen(f"{sys.argv[1]}/api/v1/applications/{app_id}", timeout=10))
+print(" ".join(sorted({att.get("appSparkVersion", "?") for att in app["attempts"]})))
 PY
 )"
 [[ "$app_spark" == "${want[1]}" ]] || { log "the History Server lists the smoke application as Spark '$app_spark', expected ${want[1]}"; exit 1; }
