@@ -1,5 +1,5 @@
-"""Spark's own log lines must survive the S3A jars on the classpath. bundle-2.24.6.jar
-carries unshaded slf4j-api 1.7 classes: put first on the classpath (SPARK_DAEMON_CLASSPATH,
+"""Spark's own log lines must survive the S3A jars on the classpath. bundle-2.29.52.jar
+(as 2.24.6 before it) carries unshaded slf4j-api classes: put first on the classpath (SPARK_DAEMON_CLASSPATH,
 spark.driver.extraClassPath), they make SLF4J fall back to its no-operation logger and the
 History Server and drivers log nothing at all (kubectl logs shows only stack traces). Appended
 (SPARK_DIST_CLASSPATH), Spark's log4j2 stays in charge."""
