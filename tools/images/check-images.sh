@@ -74,7 +74,7 @@ cleanup() {
 trap cleanup EXIT
 
 mapfile -t pins < <(bash "$ROOT/tools/versions.sh" spark.image spark.version sparkOperator.version jupyter.jupyterlab sparkOperator.bundledSpark)
-((${#pins[@]} == 4)) || die "could not read versions.ts"
+((${#pins[@]} == 5)) || die "could not read versions.ts"
 SPARK_IMAGE="${pins[0]}" SPARK_VERSION="${pins[1]}" OPERATOR_VERSION="${pins[2]}" JUPYTERLAB="${pins[3]}" OPERATOR_SPARK_VERSION="${pins[4]}"
 OPERATOR_IMAGE="ghcr.io/kubeflow/spark-operator/controller:$OPERATOR_VERSION"
 
