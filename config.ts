@@ -478,10 +478,10 @@ export function validateConfig(raw: RawConfig): StackConfig {
     if (retiredKubernetesMinors[kubernetesVersion] !== undefined) {
         const oldest = supportedKubernetesMinors[0];
         const [major, minor] = kubernetesVersion.split(".").map(Number);
-        const path = Array.from({ length: Number(oldest.split(".")[1]) - minor + 1 }, (_, i) => `${major}.${minor + i}`).join(" -> ");
+        const steps = Array.from({ length: Number(oldest.split(".")[1]) - minor + 1 }, (_, i) => `${major}.${minor + i}`).join(" -> ");
         problems.push(
             `${key("kubernetesVersion")} is ${show(kubernetesVersion)}, past its end of life (${retiredKubernetesMinors[kubernetesVersion]}) and no longer accepted; ` +
-            `accepted: ${supportedKubernetesMinors.join(", ")}. A cluster of this stack moves with kubeadm upgrade, one minor at a time (${path}): ` +
+            `accepted: ${supportedKubernetesMinors.join(", ")}. A cluster of this stack moves with kubeadm upgrade, one minor at a time (${steps}): ` +
             `see "Upgrading Kubernetes" in the README; then set kubernetesVersion to ${oldest} or newer (pulumi config set kubernetesVersion ${oldest}). ` +
             `A stack without a cluster yet can simply take a supported minor.`,
         );

@@ -3,6 +3,9 @@
 # Needs ROOT, STATE (the cluster's state folder), TIMINGS (a scratch file), T0, log() and mark();
 # kube needs K8S_BIN.
 
+# shellcheck source=tools/cluster/network.sh
+source "$ROOT/tools/cluster/network.sh"
+
 kube() { KUBECONFIG="$STATE/admin.conf" "$K8S_BIN/kubectl" --request-timeout=20s "$@"; }
 
 # What a failing step needs to be understood: every pod, recent events, and the log tails of
@@ -53,7 +56,7 @@ check_teardown() {
     # shellcheck source=/dev/null
     source "$TIMINGS.env"
     local owner
-    owner="$(ip -o link show "$BRIDGE" 2>/dev/null | sed -n 's/.* alias sparkplat:\(.*\)$/\1/p')"
+    owner="$(bridge_owner "$BRIDGE")"
     if [[ -n "$owner" && "$owner" != "$STATE" ]]; then
       # Another cluster's network (this run's up refused to start on it): the names are shared.
       log "the bridge $BRIDGE and its namespaces are the cluster of $owner: not checked"

@@ -79,9 +79,11 @@ forward_rules() {
   printf '%s\n' "-i $BRIDGE ! -o $BRIDGE -j DROP -m comment --comment sparkplat-cluster" \
     "-o $BRIDGE ! -i $BRIDGE -j DROP -m comment --comment sparkplat-cluster"
 }
-# The bridge carries its cluster's state folder as its alias: `down` removes the network only when
-# it is this cluster's, and `up` refuses to start on a bridge that another cluster uses.
-network_owner() { ip -o link show "$BRIDGE" 2>/dev/null | sed -n 's/.* alias sparkplat:\(.*\)$/\1/p'; }
+# The bridge carries its cluster's state folder as its alias (network.sh): `down` removes the
+# network only when it is this cluster's, and `up` refuses to start on a bridge that another uses.
+# shellcheck source=tools/cluster/network.sh
+source "$HERE/network.sh"
+network_owner() { bridge_owner "$BRIDGE"; }
 network_up() {
   if ip link show "$BRIDGE" >/dev/null 2>&1; then
     local owner
@@ -96,7 +98,7 @@ network_up() {
     if [[ -e "/run/netns/$(netns_of "$node")" ]]; then die "the network namespace $(netns_of "$node") exists already, with no bridge: left by a cluster that did not come down; 'ip netns del $(netns_of "$node")' removes it"; fi
   done
   ip link add "$BRIDGE" type bridge
-  ip link set "$BRIDGE" alias "sparkplat:$state"
+  ip link set "$BRIDGE" alias "$(bridge_alias "$state")"
   ip addr add "$HOST_ADDRESS/$PREFIX_LENGTH" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   # Nothing from the test bridge is forwarded anywhere else (the machine's ip_forward may be on).

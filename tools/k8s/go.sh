@@ -10,6 +10,10 @@
 # Go and build-info.txt says so.
 APPROVED_GO_TOOLCHAIN="go1.27.3"
 
+# The machine's Go release (e.g. 1.26.8), read once.
+MACHINE_GO="$(GOTOOLCHAIN=local go env GOVERSION)"
+MACHINE_GO="${MACHINE_GO#go}"
+
 # go_minor X.Y[.Z]: X.Y
 go_minor() { cut -d. -f1,2 <<<"${1#go}"; }
 
@@ -17,9 +21,8 @@ go_minor() { cut -d. -f1,2 <<<"${1#go}"; }
 # "local" (the machine's Go) unless the release's minor is newer than the machine's.
 go_toolchain_for() {
   local want="${1#go}" have
-  have="$(GOTOOLCHAIN=local go env GOVERSION)"
-  have="${have#go}"
-  if [[ "$(printf '%s\n%s\n' "$(go_minor "$want")" "$(go_minor "$have")" | sort -V | tail -n 1)" == "$(go_minor "$have")" ]]; then
+  have="$(go_minor "$MACHINE_GO")"
+  if [[ "$(printf '%s\n%s\n' "$(go_minor "$want")" "$have" | sort -V | tail -n 1)" == "$have" ]]; then
     echo local
   else
     echo "$APPROVED_GO_TOOLCHAIN"
