@@ -72,6 +72,8 @@ export interface StackConfig {
     historyServerNodePort: number;
     jupyterNodePort: number;
     smokeTest: boolean;
+    /** A Spark Connect server in the job namespace (render/manifests.ts sparkConnectObjects). */
+    sparkConnect: boolean;
     /** An S3-compatible store of the user's instead of an S3 bucket the program makes. */
     objectStore?: ObjectStore;
     /** A Kubernetes cluster of the user's (the `kubeconfig` setting): no EC2, no kubeadm. */
@@ -156,6 +158,7 @@ export const defaults = {
     historyServerNodePort: 30080,
     jupyterNodePort: 30088,
     smokeTest: true,
+    sparkConnect: true,
     serviceType: "NodePort",
     operatorChart: sparkOperator.repository,
     s3aJarsRepository: mavenCentral,
@@ -522,6 +525,7 @@ export function validateConfig(raw: RawConfig): StackConfig {
         problems.push(`${key("historyServerNodePort")} and ${key("jupyterNodePort")} are both ${historyServerNodePort}; expected two different ports.`);
     }
     const smokeTest = bool("smokeTest", defaults.smokeTest);
+    const sparkConnect = bool("sparkConnect", defaults.sparkConnect);
     const objectStore = validateObjectStore();
     const existingCluster = existing ? validateExistingCluster() : undefined;
     const workerNode = existing
@@ -584,6 +588,7 @@ export function validateConfig(raw: RawConfig): StackConfig {
         historyServerNodePort,
         jupyterNodePort,
         smokeTest,
+        sparkConnect,
         ...(objectStore ? { objectStore } : {}),
         ...(existingCluster ? { existingCluster } : {}),
         workerNode,
@@ -685,7 +690,7 @@ const rawKeys: (keyof StackConfig)[] = [
     "spotWorkers", "rootVolumeSizeGb", "rootVolumeType", "ubuntuRelease", "amiId", "vpcId", "subnetId",
     "vpcCidr", "subnetCidr", "availabilityZone", "sshPublicKey", "kubernetesVersion", "podCidr",
     "serviceCidr", "jobNamespace", "eventLogPrefix", "dataPrefix", "eventLogRetentionDays", "forceDestroyEventLogs",
-    "historyServerNodePort", "jupyterNodePort", "smokeTest", "serviceType", "publicAddress", "imageRegistry",
+    "historyServerNodePort", "jupyterNodePort", "smokeTest", "sparkConnect", "serviceType", "publicAddress", "imageRegistry",
     "operatorChart", "s3aJarsRepository",
 ];
 const rawPlainClusterKeys = existingClusterKeys.filter((k) => k !== "kubeconfig");

@@ -9,6 +9,7 @@ import { JupyterLab } from "./components/jupyterLab";
 import { createObjects } from "./components/k8sObjects";
 import { KubeadmCluster } from "./components/kubeadmCluster";
 import { SmokeTest } from "./components/smokeTest";
+import { SparkConnect } from "./components/sparkConnect";
 import { SparkOperator } from "./components/sparkOperator";
 import { configNamespace, loadConfig, objectStoreCredentials } from "./config";
 import { CostReport } from "./render/cost";
@@ -116,6 +117,17 @@ const jupyter = new JupyterLab("jupyter", {
     dependsOn: nodeSetup,
 });
 
+const connect = config.sparkConnect
+    ? new SparkConnect("spark-connect", {
+        provider,
+        jobNamespace: operator.jobNamespace,
+        serviceAccount: operator.serviceAccount,
+        eventLogUri: eventLogs.eventLogUri,
+        config,
+        dependsOn: nodeSetup,
+    })
+    : undefined;
+
 const smoke = config.smokeTest
     ? new SmokeTest("smoke", {
         config,
@@ -157,4 +169,7 @@ export const historyServerUrl = history.url;
 export const jupyterUrl = jupyter.url;
 export const jupyterToken = jupyter.token;
 export const smokeTest = smoke?.result ?? null;
+export const sparkConnect = connect
+    ? pulumi.output({ url: connect.url, portForward: connect.fromLaptop.portForward, laptopUrl: connect.fromLaptop.url })
+    : null;
 export const estimatedCost = cost;

@@ -149,6 +149,21 @@ export const jupyter = {
     } satisfies EndOfLife,
 } as const;
 
+/**
+ * Spark Connect: the server is the Spark image's own (org.apache.spark.sql.connect.service.SparkConnectServer,
+ * in the distribution since 4.0). Its Python client needs these packages beside PySpark: JupyterLab
+ * installs them with the image's Python, and a laptop gets them with `pip install pyspark-client==<spark.version>`.
+ * Exact pins of the minimums of pyspark-client 4.1.2's setup.py (pandas >= 2.2, pyarrow >= 15, grpcio
+ * and grpcio-status >= 1.76, googleapis-common-protos >= 1.71, zstandard >= 0.25), each with wheels for
+ * CPython 3.10 (the official image) and 3.11; numpy 2.2 is the last minor for Python 3.10, and
+ * protobuf stays on 6.x, the major grpcio-status 1.76 accepts.
+ */
+export const sparkConnect = {
+    /** The server's gRPC port (spark.connect.grpc.binding.port, Spark's default). */
+    port: 15002,
+    clientPackages: "pandas==2.3.3 numpy==2.2.6 pyarrow==22.0.0 grpcio==1.76.0 grpcio-status==1.76.0 googleapis-common-protos==1.71.0 protobuf==6.33.6 zstandard==0.25.0 pyyaml==6.0.3",
+} as const;
+
 /** Ubuntu releases with Canonical AMIs this program looks up. */
 export const ubuntuReleases: Record<string, string> = {
     "22.04": "jammy",

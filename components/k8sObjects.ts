@@ -18,6 +18,7 @@ const kinds: Record<string, Constructor> = {
     "batch/v1/Job": k8s.batch.v1.Job,
     "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
     "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
+    "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
 };
 
 /**

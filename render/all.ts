@@ -11,6 +11,8 @@ import {
     historyNamespace,
     historyServerDefaults,
     historyServerUrl,
+    connectDefaults,
+    connectManifests,
     jobSparkConf,
     jobsDefaults,
     jupyterDefaults,
@@ -56,6 +58,7 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
     files["spark/jobs.conf"] = jobsDefaults(cfg, eventLogUri);
     files["spark/history-server.conf"] = historyServerDefaults(cfg, eventLogUri);
     files["spark/jupyter.conf"] = jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace);
+    if (cfg.sparkConnect) files["spark/connect.conf"] = connectDefaults(cfg, eventLogUri, cfg.jobNamespace);
     files["spark/executor-sizing.json"] = JSON.stringify(executorSizing(cfg.workerNode, cfg.workerCount), null, 2) + "\n";
 
     // What the nodes may do in the bucket (the integration tier runs Spark under exactly this);
@@ -78,6 +81,7 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
             dataUri: `s3a://${bucket}/${cfg.dataPrefix}/`,
             historyServerUrl: historyServerUrl(cfg, address),
         }),
+        ...connectManifests(cfg, connectDefaults(cfg, eventLogUri, cfg.jobNamespace), sparkServiceAccount),
         smokeManifest(cfg, jobSparkConf(cfg, eventLogUri), sparkServiceAccount),
         ...selfCheckManifests(cfg, placeholders.smokeApplicationUid),
     ];

@@ -283,6 +283,8 @@ export interface JupyterArgs {
     dataUri: Value<string>;
     /** History Server address shown by the notebook (HISTORY_SERVER_URL in the kernel). */
     historyServerUrl: Value<string>;
+    /** With a Spark Connect server: its address (SPARK_CONNECT_URL) and its client's pins, installed beside JupyterLab. */
+    sparkConnect?: { url: string; clientPackages: string };
 }
 
 export const jupyterName = "jupyter";
@@ -368,6 +370,12 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
                     { name: "SPARK_DIST_CLASSPATH", value: s3aClasspath },
                     { name: "SPARK_DATA_URI", value: args.dataUri },
                     { name: "HISTORY_SERVER_URL", value: args.historyServerUrl },
+                    ...(args.sparkConnect
+                        ? [
+                            { name: "SPARK_CONNECT_URL", value: args.sparkConnect.url },
+                            { name: "CONNECT_CLIENT_PACKAGES", value: args.sparkConnect.clientPackages },
+                        ]
+                        : []),
                     ...objectStoreEnv(args.objectStoreKeys),
                 ],
                 ports: [
@@ -423,6 +431,144 @@ export function jupyterObjects(args: JupyterArgs): K8sObject[] {
                     { name: "spark-blockmgr", port: args.blockManagerPort, targetPort: "spark-blockmgr" },
                     { name: "spark-ui", port: sparkUiPort, targetPort: "spark-ui" },
                 ],
+            },
+        },
+    ];
+}
+
+export interface SparkConnectArgs {
+    namespace: string;
+    /** spark-defaults.conf text (render/sparkConf.ts connectConf). */
+    sparkDefaults: Value<string>;
+    /** Start script of the server container (scripts/pod/connect-start.sh). */
+    startScript: string;
+    /** The driver's service account: the chart's, which may run executor pods in the namespace. */
+    serviceAccount: string;
+    /** Reads a store of the user's: keys from objectStoreSecret in `namespace`. */
+    objectStoreKeys?: boolean;
+    image: string;
+    port: number;
+    driverPort: number;
+    blockManagerPort: number;
+}
+
+export const sparkConnectName = "spark-connect";
+/** Headless Service of the server pod: `spark.driver.host` for its executors. */
+export const sparkConnectDriverService = "spark-connect-driver";
+/** Room for the server to stop: its executors are deleted and the open event-log file is written to the store. */
+export const sparkConnectGraceSeconds = 90;
+
+export function sparkConnectDriverHost(namespace: string): string {
+    return `${sparkConnectDriverService}.${namespace}.svc.cluster.local`;
+}
+
+/** The address clients inside the cluster dial. */
+export function sparkConnectUrl(namespace: string, port: number): string {
+    return `sc://${sparkConnectName}.${namespace}.svc.cluster.local:${port}`;
+}
+
+/**
+ * A Spark Connect server: one pod that is the driver of every client session, executors as pods
+ * in the same namespace. A Deployment of the program's own rather than the operator's SparkConnect
+ * resource (chart 2.5.2), whose server pod is made once and never updated, whose settings pass
+ * through an unquoted `bash -c`, and whose JVM never sees SIGTERM (so its event log is never
+ * closed): see the README's "Spark Connect". Reachable inside the cluster only (ClusterIP), and
+ * under a NetworkPolicy from pods of its namespace only where the cluster's network enforces one.
+ */
+export function sparkConnectObjects(args: SparkConnectArgs): K8sObject[] {
+    const ns = args.namespace;
+    const l = labels(sparkConnectName, "spark-connect");
+    const selector = { "app.kubernetes.io/name": sparkConnectName };
+    const grpcProbe = (periodSeconds: number, failureThreshold: number) => ({ tcpSocket: { port: "grpc" }, periodSeconds, failureThreshold });
+    return [
+        {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: `${sparkConnectName}-conf`, namespace: ns, labels: l },
+            data: { "spark-defaults.conf": args.sparkDefaults, "connect-start.sh": args.startScript },
+        },
+        // One driver for all sessions: never two at once.
+        singletonDeployment(sparkConnectName, ns, l, {
+            serviceAccountName: args.serviceAccount,
+            securityContext: sparkSecurityContext.pod,
+            terminationGracePeriodSeconds: sparkConnectGraceSeconds,
+            containers: [{
+                name: "spark-connect",
+                image: args.image,
+                command: ["bash", "/opt/platform/spark-conf/connect-start.sh"],
+                env: [
+                    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                    { name: "SPARK_HOME", value: "/opt/spark" },
+                    { name: "SPARK_CONF_DIR", value: "/opt/platform/spark-conf" },
+                    // The server is the driver: S3A after Spark's own jars (see s3aClasspath).
+                    { name: "SPARK_DIST_CLASSPATH", value: s3aClasspath },
+                    ...objectStoreEnv(args.objectStoreKeys),
+                ],
+                ports: [
+                    { name: "grpc", containerPort: args.port },
+                    { name: "spark-driver", containerPort: args.driverPort },
+                    { name: "spark-blockmgr", containerPort: args.blockManagerPort },
+                    { name: "spark-ui", containerPort: sparkUiPort },
+                ],
+                // The port opens once the SparkContext is up (about 20 s).
+                startupProbe: grpcProbe(5, 36),
+                readinessProbe: grpcProbe(10, 3),
+                livenessProbe: grpcProbe(20, 6),
+                resources: {
+                    requests: { cpu: "500m", memory: "2560Mi" },
+                    limits: { cpu: "2", memory: "3Gi" },
+                },
+                securityContext: sparkSecurityContext.container,
+                volumeMounts: [
+                    { name: "spark-conf", mountPath: "/opt/platform/spark-conf", readOnly: true },
+                    { name: "tmp", mountPath: "/tmp" },
+                    s3aJarsMount,
+                ],
+            }],
+            volumes: [
+                { name: "spark-conf", configMap: { name: `${sparkConnectName}-conf` } },
+                { name: "tmp", emptyDir: { sizeLimit: "10Gi" } },
+                s3aJarsHostPath,
+            ],
+        }),
+        {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: sparkConnectName, namespace: ns, labels: l },
+            spec: {
+                type: "ClusterIP",
+                selector,
+                ports: [
+                    { name: "grpc", port: args.port, targetPort: "grpc", appProtocol: "grpc" },
+                    { name: "spark-ui", port: sparkUiPort, targetPort: "spark-ui" },
+                ],
+            },
+        },
+        {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: sparkConnectDriverService, namespace: ns, labels: l },
+            spec: {
+                clusterIP: "None",
+                // Executors may register while the server is still starting (before it is Ready).
+                publishNotReadyAddresses: true,
+                selector,
+                ports: [
+                    { name: "spark-driver", port: args.driverPort, targetPort: "spark-driver" },
+                    { name: "spark-blockmgr", port: args.blockManagerPort, targetPort: "spark-blockmgr" },
+                ],
+            },
+        },
+        {
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { name: sparkConnectName, namespace: ns, labels: l },
+            spec: {
+                podSelector: { matchLabels: selector },
+                policyTypes: ["Ingress"],
+                // Clients (JupyterLab) and the server's executors: pods of this namespace. The node
+                // (probes, kubectl port-forward) is never blocked by a NetworkPolicy.
+                ingress: [{ from: [{ podSelector: {} }] }],
             },
         },
     ];

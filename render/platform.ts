@@ -1,12 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { StackConfig } from "../config";
-import { jarFileName, jarUrl, jupyter, s3aJars, spark } from "../versions";
+import { jarFileName, jarUrl, jupyter, s3aJars, spark, sparkConnect } from "../versions";
 import {
     historyServerName, historyServerObjects, jupyterDriverHost, jupyterObjects, jupyterPort, K8sObject, NotebookStorage, nodeSetupObjects,
-    selfCheckObjects, smokeApplication, Value,
+    selfCheckObjects, smokeApplication, sparkConnectDriverHost, sparkConnectObjects, sparkConnectUrl, Value,
 } from "./manifests";
-import { executorSizing, historyServerConf, jobsConf, jupyterConf, ObjectStoreAccess, s3aJarsDir, SparkConf, toSparkDefaults } from "./sparkConf";
+import {
+    connectConf, executorSizing, historyServerConf, jobsConf, jupyterConf, ObjectStoreAccess, s3aJarsDir, SparkConf, toSparkDefaults,
+} from "./sparkConf";
 
 /** Folder on the first worker that holds JupyterLab's notebooks (made by scripts/prepare-node.sh). */
 export const jupyterDataDir = "/var/lib/spark-platform/jupyter";
@@ -69,6 +71,59 @@ export function jupyterDefaults(cfg: StackConfig, eventLogUri: string, jobNamesp
         }),
         "JupyterLab kernels: PySpark in client mode, executors as pods in the job namespace.",
     );
+}
+
+export const connectDriverPort = 7078;
+export const connectBlockManagerPort = 7079;
+export const connectDriverMemory = "2g";
+
+/** spark-defaults.conf of the Spark Connect server: executors come with queries, up to one per worker. */
+export function connectDefaults(cfg: StackConfig, eventLogUri: string, jobNamespace: string): string {
+    return toSparkDefaults(
+        connectConf({
+            eventLogUri,
+            ...s3Location(cfg),
+            namespace: jobNamespace,
+            driverHost: sparkConnectDriverHost(jobNamespace),
+            driverPort: connectDriverPort,
+            blockManagerPort: connectBlockManagerPort,
+            port: sparkConnect.port,
+            driverMemory: connectDriverMemory,
+            executors: executorSizing(cfg.workerNode, cfg.workerCount),
+            image: sparkImage(cfg),
+        }),
+        "Spark Connect server: the driver of every client session, executors as pods in the job namespace.",
+    );
+}
+
+/** Where clients inside the cluster reach the Spark Connect server; undefined when sparkConnect is off. */
+export function connectUrl(cfg: StackConfig): string | undefined {
+    return cfg.sparkConnect ? sparkConnectUrl(cfg.jobNamespace, sparkConnect.port) : undefined;
+}
+
+/** The Spark Connect server's objects (none when sparkConnect is off); drivers run as `serviceAccount`. */
+export function connectManifests(cfg: StackConfig, sparkDefaults: Value<string>, serviceAccount: string): K8sObject[] {
+    if (!cfg.sparkConnect) return [];
+    return sparkConnectObjects({
+        namespace: cfg.jobNamespace,
+        sparkDefaults,
+        startScript: podFile("connect-start.sh"),
+        serviceAccount,
+        objectStoreKeys: keysFromSecret(cfg),
+        image: sparkImage(cfg),
+        port: sparkConnect.port,
+        driverPort: connectDriverPort,
+        blockManagerPort: connectBlockManagerPort,
+    });
+}
+
+/** How a user reaches the server from a machine with the stack's kubeconfig. */
+export function connectFromLaptop(cfg: StackConfig): { portForward: string; url: string } | undefined {
+    if (!cfg.sparkConnect) return undefined;
+    return {
+        portForward: `kubectl -n ${cfg.jobNamespace} port-forward service/spark-connect ${sparkConnect.port}:${sparkConnect.port}`,
+        url: `sc://localhost:${sparkConnect.port}`,
+    };
 }
 
 export function jobsDefaults(cfg: StackConfig, eventLogUri: string): string {
@@ -175,6 +230,7 @@ export function jupyterManifests(
         sourceRanges: cfg.allowedCidrs,
         jupyterlabVersion: jupyter.jupyterlab,
         driverMemory: jupyterDriverMemory,
+        ...(cfg.sparkConnect ? { sparkConnect: { url: connectUrl(cfg)!, clientPackages: sparkConnect.clientPackages } } : {}),
     });
 }
 

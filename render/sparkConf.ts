@@ -238,6 +238,69 @@ export function jupyterConf(args: JupyterConfArgs): SparkConf {
     };
 }
 
+export interface ConnectConfArgs extends EventLogArgs {
+    namespace: string;
+    /** DNS name of the headless Service in front of the server pod: executors connect back to it. */
+    driverHost: string;
+    driverPort: number;
+    blockManagerPort: number;
+    /** The gRPC port clients dial (sc://host:port). */
+    port: number;
+    /** Heap of the server's JVM, which is the driver of every session. */
+    driverMemory: string;
+    /** Size of one executor; `instances` is the most the server scales to. */
+    executors: ExecutorSizing;
+    image: string;
+}
+
+/** How long an executor with no task stays, and one that holds shuffle data of a finished query. */
+export const connectIdleTimeouts = { executor: "60s", shuffle: "600s" } as const;
+
+/**
+ * spark-defaults.conf of the Spark Connect server: a driver in client mode that lives as long as
+ * its pod. Executors come and go with the queries (dynamic allocation, none while idle), so an
+ * idle server holds only its own pod. Its event log rolls: a server runs for weeks, and a rolled
+ * file is in the store (and listed by the History Server) once it is closed, not only when the
+ * server stops.
+ */
+export function connectConf(args: ConnectConfArgs): SparkConf {
+    return {
+        "spark.master": "k8s://https://kubernetes.default.svc",
+        "spark.submit.deployMode": "client",
+        "spark.app.name": "spark-connect",
+        "spark.connect.grpc.binding.port": String(args.port),
+        "spark.kubernetes.namespace": args.namespace,
+        "spark.kubernetes.container.image": args.image,
+        "spark.kubernetes.container.image.pullPolicy": "IfNotPresent",
+        "spark.kubernetes.executor.podNamePrefix": "spark-connect",
+        "spark.driver.host": args.driverHost,
+        "spark.driver.bindAddress": "0.0.0.0",
+        "spark.driver.port": String(args.driverPort),
+        "spark.driver.blockManager.port": String(args.blockManagerPort),
+        "spark.driver.memory": args.driverMemory,
+        "spark.executor.cores": String(args.executors.cores),
+        "spark.executor.memory": args.executors.memory,
+        "spark.kubernetes.executor.request.cores": args.executors.requestCores,
+        // Kubernetes has no external shuffle service: executors that hold shuffle files are
+        // tracked and released after the shuffle timeout, idle ones after the idle timeout.
+        "spark.dynamicAllocation.enabled": "true",
+        "spark.dynamicAllocation.shuffleTracking.enabled": "true",
+        "spark.dynamicAllocation.shuffleTracking.timeout": connectIdleTimeouts.shuffle,
+        "spark.dynamicAllocation.executorIdleTimeout": connectIdleTimeouts.executor,
+        "spark.dynamicAllocation.minExecutors": "0",
+        "spark.dynamicAllocation.initialExecutors": "0",
+        "spark.dynamicAllocation.maxExecutors": String(args.executors.instances),
+        "spark.pyspark.python": "python3",
+        ...eventLogConf(args),
+        "spark.eventLog.rolling.enabled": "true",
+        ...s3aConf(args.region, args.objectStore),
+        // The server is the driver: its pod has the keys in its environment already.
+        ...objectStoreKeysConf(args.objectStore, ["executor"]),
+        ...s3aJarsConf(["executor"]),
+        "spark.kubernetes.executor.deleteOnTermination": "true",
+    };
+}
+
 /** spark-defaults.conf text: sorted `key value` lines under a header comment. */
 export function toSparkDefaults(conf: SparkConf, header: string): string {
     const keys = Object.keys(conf).sort();

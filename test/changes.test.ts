@@ -42,8 +42,12 @@ describe("what each config change re-runs (change matrix)", function () {
         const c = await change("workerCount 2 -> 3", { "spark-on-k8s:workerCount": "3" });
         assert.deepEqual(c.added, workerResources(3).sort());
         assert.deepEqual(c.removed, []);
-        // Executors are sized for the workers: JupyterLab starts again to read its new spark-defaults.conf.
-        assert.deepEqual(c.changed, ["jupyter-configmap-jupyter-spark-conf", "jupyter-deployment-jupyter", "k8s-nodes-ready"]);
+        // Executors are sized for the workers: JupyterLab and the Spark Connect server (at most one
+        // executor per worker) start again to read their new spark-defaults.conf.
+        assert.deepEqual(c.changed, [
+            "jupyter-configmap-jupyter-spark-conf", "jupyter-deployment-jupyter", "k8s-nodes-ready",
+            "spark-connect-configmap-spark-connect-conf", "spark-connect-deployment-spark-connect",
+        ]);
         for (const n of [...workerResources(1), ...workerResources(2), "k8s-init", "nodes-control-plane"]) assert.ok(!c.changed.includes(n), n);
     });
 

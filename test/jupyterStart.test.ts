@@ -8,13 +8,19 @@ import { shellcheckPath } from "./support/shellcheck";
 
 const script = path.join(__dirname, "..", "scripts", "pod", "jupyter-start.sh");
 
-/** A python3 stand-in: `pip show` answers from a state file, `pip install` and `-m jupyterlab` are logged. */
+/**
+ * A python3 stand-in: `pip show` answers from a state file, `pip install` and `-m jupyterlab` are
+ * logged; installed pins other than JupyterLab's go to a file, and the script's check of pins
+ * (\`python3 - PIN...\`) prints those not in it.
+ */
 const python3Stub = `#!/usr/bin/env bash
 state="$STUB_DIR/installed"
+pins="$STUB_DIR/pins"
 echo "python3 $*" >> "$STUB_DIR/log"
 case "$1 $2 $3" in
+  "- "*) cat >/dev/null; shift; for p in "$@"; do grep -qxF "$p" "$pins" 2>/dev/null || echo "$p"; done ;;
   "-m pip show") [ -f "$state" ] && echo "Version: $(cat "$state")"; [ -f "$state" ] ;;
-  "-m pip install") for a in "$@"; do case "$a" in jupyterlab==*) echo "\${a#jupyterlab==}" > "$state";; esac; done ;;
+  "-m pip install") for a in "$@"; do case "$a" in jupyterlab==*) echo "\${a#jupyterlab==}" > "$state";; *==*) echo "$a" >> "$pins";; esac; done ;;
   "-m jupyterlab "*|"-m jupyterlab") { echo "PYTHONPATH=$PYTHONPATH"; echo "PYSPARK_SUBMIT_ARGS=$PYSPARK_SUBMIT_ARGS"; echo "HOME=$HOME"; } > "$STUB_DIR/server-env" ;;
   "--version  ") echo "Python 3.10.12" ;;
 esac
@@ -89,6 +95,23 @@ describe("the JupyterLab container's start script", () => {
         fs.writeFileSync(path.join(dir, "stub", "log"), "");
         run({ JUPYTERLAB_VERSION: "4.4.11" });
         assert.match(log(), /jupyterlab==4\.4\.11/);
+    });
+
+    it("installs the Spark Connect client's pins when the server is on, and only the first time", () => {
+        const pins = "pandas==2.3.3 grpcio==1.76.0";
+        assert.equal(run({ CONNECT_CLIENT_PACKAGES: pins }).status, 0);
+        assert.match(log(), /python3 -m pip install --user .* pandas==2\.3\.3 grpcio==1\.76\.0$/m);
+        fs.writeFileSync(path.join(dir, "stub", "log"), "");
+        assert.equal(run({ CONNECT_CLIENT_PACKAGES: pins }).status, 0);
+        assert.doesNotMatch(log(), /pip install/);
+        // A changed pin installs again.
+        run({ CONNECT_CLIENT_PACKAGES: "pandas==2.3.3 grpcio==1.77.0" });
+        assert.match(log(), /pip install .*grpcio==1\.77\.0/);
+    });
+
+    it("installs no client package without a Spark Connect server", () => {
+        run();
+        assert.doesNotMatch(log(), /pandas|python3 - /);
     });
 
     it("refuses to start without a token", () => {

@@ -23,6 +23,32 @@ install_jupyterlab() {
         "jupyterlab==$JUPYTERLAB_VERSION"
 }
 
+# With a Spark Connect server (CONNECT_CLIENT_PACKAGES set): its Python client's packages, at
+# their pins, beside JupyterLab. Installed only when one is missing or at another version.
+install_connect_client() {
+    [ -n "${CONNECT_CLIENT_PACKAGES:-}" ] || return 0
+    local missing
+    # shellcheck disable=SC2086  # one pin per word
+    missing=$(python3 - $CONNECT_CLIENT_PACKAGES <<'PY'
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+for pin in sys.argv[1:]:
+    name, _, want = pin.partition("==")
+    try:
+        have = version(name)
+    except PackageNotFoundError:
+        have = None
+    if have != want:
+        print(pin)
+PY
+    )
+    [ -n "$missing" ] || return 0
+    echo "installing the Spark Connect client's packages: $(echo "$missing" | tr '\n' ' ')" >&2
+    # shellcheck disable=SC2086  # one pin per word
+    python3 -m pip install --user --no-cache-dir --disable-pip-version-check --no-warn-script-location $CONNECT_CLIENT_PACKAGES
+}
+
 # Shipped notebooks are copied once: the user's edits are never overwritten.
 seed_notebooks() {
     mkdir -p "$HOME/notebooks"
@@ -49,6 +75,7 @@ install_kernel_startup() {
 }
 
 install_jupyterlab
+install_connect_client
 seed_notebooks
 use_spark_python
 install_kernel_startup
