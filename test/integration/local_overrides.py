@@ -29,6 +29,7 @@ class Local:
     history_url: str = ""
     driver_port: int = 0
     block_manager_port: int = 0
+    connect_port: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def paths(local: Local) -> dict[str, str]:
 
 
 def spark_conf(kind: str, local: Local) -> list[Override]:
-    """Overrides of one rendered spark-defaults file; kind is jobs, history-server or jupyter."""
+    """Overrides of one rendered spark-defaults file; kind is jobs, history-server, jupyter or connect."""
     o = [
         Override("spark.hadoop.fs.s3a.endpoint", local.s3_endpoint,
                  "S3 is a moto server on loopback, not AWS"),
@@ -93,6 +94,25 @@ def spark_conf(kind: str, local: Local) -> list[Override]:
                      "same for the block manager port", replaces=True),
             Override("spark.driver.memory", "1g",
                      "2-core test machine; the pod has 4Gi, this one runs several JVMs", replaces=True),
+        ]
+    if kind == "connect":
+        o += [
+            Override("spark.master", "local[2]",
+                     "no Kubernetes here: executors run as threads of the server's driver", replaces=True),
+            Override("spark.connect.grpc.binding.address", "127.0.0.1",
+                     "the server listens on loopback only (in the pod: every address, behind its Service)"),
+            Override("spark.connect.grpc.binding.port", str(local.connect_port),
+                     "a free loopback port instead of the container port", replaces=True),
+            Override("spark.driver.host", "127.0.0.1",
+                     "the headless Service's DNS name exists only in the cluster", replaces=True),
+            Override("spark.driver.bindAddress", "127.0.0.1",
+                     "listen on loopback only, not 0.0.0.0", replaces=True),
+            Override("spark.driver.port", str(local.driver_port),
+                     "the rendered fixed port may be taken on this machine", replaces=True),
+            Override("spark.driver.blockManager.port", str(local.block_manager_port),
+                     "same for the block manager port", replaces=True),
+            Override("spark.driver.memory", "1g",
+                     "2-core test machine; the pod has 3Gi, this one runs several JVMs", replaces=True),
         ]
     if kind == "history-server":
         o += [

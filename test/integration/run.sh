@@ -56,7 +56,7 @@ log "setup done in $((SECONDS - START))s"
 # stops pytest (whose teardown stops the servers), then sweeps what is left.
 TESTS_START=$SECONDS
 timeout --signal=TERM --kill-after=30 1500 \
-  env SPARKPLAT_RENDER_DIR="$RENDER" SPARKPLAT_JAR_DIR="$JARS" SPARKPLAT_IT_RUN="$RUN_ID" \
+  env SPARKPLAT_RENDER_DIR="$RENDER" SPARKPLAT_JAR_DIR="$JARS" SPARKPLAT_IT_RUN="$RUN_ID" SPARKPLAT_CONNECT_PYTHON="$CONNECT_PYTHON" \
   "$VENV/bin/python" -m pytest "$HERE" -q -rfE -p no:cacheprovider --basetemp "$WORK/pytest" "$@" &
 PYTEST_PID=$!
 rc=0

@@ -4,7 +4,8 @@
 # JupyterLab pins) and the sha256-checked S3A jars.
 #
 # The caller sets ROOT (repo), WORK (its temp dir), CACHE, PYTHON and a `log` function; this
-# sets JAVA_HOME (exported), RENDER, VERSIONS, SPARK_VERSION, JUPYTERLAB_VERSION, VENV and JARS.
+# sets JAVA_HOME (exported), RENDER, VERSIONS, SPARK_VERSION, JUPYTERLAB_VERSION, VENV, CONNECT_PYTHON
+# (the Spark Connect thin client's python; empty when the render has no server) and JARS.
 # shellcheck disable=SC2034  # the variables are the caller's outputs
 
 SETUP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -73,6 +74,32 @@ if [[ ! -f "$VENV/.complete" ]]; then
   done
 else
   log "venv $VENV"
+fi
+
+# --- the Spark Connect thin client: pyspark-client at the Spark pin, with the client's pins ----
+# A venv of its own (pyspark-client and pyspark are one import package): what a laptop installs,
+# no JVM. Skipped when the render has no Spark Connect server.
+CONNECT_PYTHON=""
+CONNECT_PINS="$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("sparkConnect", {}).get("clientPackages", ""))' "$VERSIONS")"
+if [[ -n "$CONNECT_PINS" && -f "$RENDER/spark/connect.conf" ]]; then
+  CREQS="$WORK/connect-requirements.txt"
+  { echo "pyspark-client==$SPARK_VERSION"; tr ' ' '\n' <<<"$CONNECT_PINS"; } >"$CREQS"
+  CKEY="$({ "$PYTHON" -VV; cat "$CREQS"; } | sha256sum | cut -c1-12)"
+  CONNECT_VENV="$CACHE/venv-connect-$CKEY"
+  if [[ ! -f "$CONNECT_VENV/.complete" ]]; then
+    log "creating $CONNECT_VENV (pyspark-client==$SPARK_VERSION and the client's pins)"
+    rm -rf "$CONNECT_VENV"
+    "$PYTHON" -m venv "$CONNECT_VENV"
+    "$CONNECT_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$CREQS"
+    touch "$CONNECT_VENV/.complete"
+    for old in "$CACHE"/venv-connect-*; do
+      if [[ "$old" != "$CONNECT_VENV" && -e "$old" ]]; then
+        log "removing stale $old"
+        rm -rf "$old"
+      fi
+    done
+  fi
+  CONNECT_PYTHON="$CONNECT_VENV/bin/python"
 fi
 
 # --- S3A jars (sha256-checked) -------------------------------------------------------------
