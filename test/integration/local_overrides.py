@@ -145,6 +145,14 @@ def jupyter_env(local: Local) -> dict[str, str]:
     }
 
 
+def connect_env(url: str) -> dict[str, str]:
+    """Environment overrides for the notebook kernel's Spark Connect path."""
+    return {
+        # The server's Service name exists only in the cluster: here the local server's loopback port.
+        "SPARK_CONNECT_URL": url,
+    }
+
+
 def jupyter_extra_args(euid: int) -> list[str]:
     """JupyterLab command-line options added to the rendered start script's."""
     # The pod runs as uid 185; a test machine or CI may run as root, which JupyterLab refuses.

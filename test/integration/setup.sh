@@ -44,6 +44,8 @@ REQS="$WORK/requirements.txt"
   cat "$SETUP_DIR/requirements.txt"
   echo "pyspark==$SPARK_VERSION"
   echo "jupyterlab==$JUPYTERLAB_VERSION"
+  # The notebook kernel's Spark Connect client, as JupyterLab's pod installs it.
+  "$PYTHON" -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1])).get("sparkConnect", {}).get("clientPackages", "").split()))' "$VERSIONS"
 } >"$REQS"
 KEY="$({ "$PYTHON" -VV; cat "$REQS"; } | sha256sum | cut -c1-12)"
 VENV="$CACHE/venv-$KEY"
@@ -63,7 +65,7 @@ if [[ ! -f "$VENV/.complete" ]]; then
   # Older venvs and pyspark downloads (other pins) take a GB each: keep only the current ones.
   for old in "$CACHE"/venv-* "$CACHE"/pip/pyspark-*.tar.gz; do
     case "$old" in
-      "$VENV" | "$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz") ;;
+      "$VENV" | "$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz" | "$CACHE"/venv-connect-*) ;;
       *)
         if [[ -e "$old" ]]; then
           log "removing stale $old"

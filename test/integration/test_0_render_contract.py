@@ -1,5 +1,5 @@
 """The files the tiers use agree with what the program deploys: the spark-defaults mounted at
-SPARK_CONF_DIR by the History Server and Jupyter Deployments are spark/*.conf of the render."""
+SPARK_CONF_DIR by the History Server, Jupyter and Spark Connect Deployments are spark/*.conf of the render."""
 import pytest
 
 import harness
@@ -14,9 +14,12 @@ def mounted_spark_defaults(render, container: dict, deployment: dict) -> dict[st
     return harness.parse_conf(text)
 
 
-@pytest.mark.parametrize("kind", ["history-server", "jupyter"])
+@pytest.mark.parametrize("kind", ["history-server", "jupyter", "connect"])
 def test_mounted_conf_is_the_rendered_conf(kind, render):
-    if kind == "history-server":
+    if kind == "connect":
+        deployment = render.object("Deployment", "spark-connect")
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+    elif kind == "history-server":
         container = render.history_server_container()
         deployment = render.find("Deployment", lambda o: o["spec"]["template"]["spec"]["containers"][0] == container,
                                  "History Server")
@@ -27,7 +30,7 @@ def test_mounted_conf_is_the_rendered_conf(kind, render):
 
 
 def test_event_log_uris_agree(render):
-    jobs, jupyter, hs = render.conf("jobs"), render.conf("jupyter"), render.conf("history-server")
-    assert jobs["spark.eventLog.dir"] == jupyter["spark.eventLog.dir"] == hs["spark.history.fs.logDirectory"]
+    jobs, jupyter, hs, connect = render.conf("jobs"), render.conf("jupyter"), render.conf("history-server"), render.conf("connect")
+    assert jobs["spark.eventLog.dir"] == jupyter["spark.eventLog.dir"] == connect["spark.eventLog.dir"] == hs["spark.history.fs.logDirectory"]
     bucket, prefix = harness.event_log_prefix(jobs["spark.eventLog.dir"])
     assert bucket == "<event-log-bucket>" and prefix
