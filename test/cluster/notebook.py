@@ -4,7 +4,7 @@ environment), code goes over the kernel's websocket, outputs come back on iopub.
 
     python notebook.py JUPYTER_URL TOKEN NOTEBOOK_PATH [TIMEOUT_SECONDS]
 
-Prints each cell's output; exits 1 on the first cell that raises (with its traceback), 2 when
+Prints each cell's output and time (`--- cell N took S.SSs`); exits 1 on the first cell that raises (with its traceback), 2 when
 time runs out. Uses only the standard library and tornado (a dependency of JupyterLab).
 """
 from __future__ import annotations
@@ -78,12 +78,14 @@ async def run(base: str, token: str, path: str, timeout: float) -> int:
         for i, cell in enumerate(cells, 1):
             src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             print(f"--- cell {i}/{len(cells)}", flush=True)
+            started = time.monotonic()
             try:
                 text, error = await run_cell(ws, kernel, src, deadline)
             except (TimeoutError, asyncio.TimeoutError):
                 print(f"cell {i} did not finish within {timeout:.0f}s", file=sys.stderr)
                 return 2
             print(text, end="", flush=True)
+            print(f"--- cell {i} took {time.monotonic() - started:.2f}s", flush=True)
             if error:
                 print(f"cell {i} raised {error['ename']}: {error['evalue']}", file=sys.stderr)
                 print("\n".join(error.get("traceback", [])), file=sys.stderr)

@@ -9,7 +9,11 @@
 #   3. the shipped notebook, top to bottom, in a kernel of that pod's server (the kernel is the
 #      driver, in client mode), with executor pods that connect back through the headless Service;
 #      its Parquet output in S3, and the History Server listing the notebook's application;
-#   4. pods reach nothing outside the machine.
+#   4. the Spark Connect server Ready through its probes; the spark-connect notebook in the JupyterLab
+#      pod (a thin client) runs a job whose rows go through executor pods of the server, which
+#      leave once idle; the server restarted as a pod is (SIGTERM to its JVM) leaves its event log
+#      in S3 and the History Server lists it with the notebook's jobs; a new server pod Ready;
+#   5. pods reach nothing outside the machine.
 # Every wait is bounded; a failure prints the step, the pods' events and log tails. Everything is
 # removed at the end (tools/cluster/local.sh down). Prints a timing table.
 #
@@ -121,6 +125,41 @@ t=$SECONDS
 "$VENV_PY" "$ROOT/test/cluster/notebook.py" "$JUPYTER_URL" "$(cat "$STATE/jupyter-token")" getting-started.ipynb 900 | tee "$STATE/notebook.out" >&2
 mark notebook "$((SECONDS - t))"
 "$VENV_PY" "$ROOT/test/cluster/check_notebook.py" "$STATE" >&2
+# Client mode, for the comparison with Spark Connect (bench/results.md): session and first
+# distributed job (cells 1 and 2, executors starting), then the Parquet round trip (cell 3).
+cell_seconds() { awk -v n="$2" '$1 == "---" && $2 == "cell" && $3 == n && $4 == "took" { sub(/s$/, "", $5); printf "%d", $5 + 0.5 }' "$1"; }
+mark client_mode_first_job "$(($(cell_seconds "$STATE/notebook.out" 1) + $(cell_seconds "$STATE/notebook.out" 2)))"
+mark client_mode_parquet_round_trip "$(cell_seconds "$STATE/notebook.out" 3)"
+
+STEP=spark_connect
+t=$SECONDS
+kube -n "$JOB_NAMESPACE" rollout status deployment/spark-connect --timeout=300s >&2
+mark spark_connect_ready "$((SECONDS - t))"
+connect_restarts="$(kube -n "$JOB_NAMESPACE" get pod -l app.kubernetes.io/name=spark-connect -o jsonpath='{.items[0].status.containerStatuses[0].restartCount}')"
+[[ "$connect_restarts" == 0 ]] || { log "the Spark Connect server restarted $connect_restarts times"; exit 1; }
+t=$SECONDS
+"$VENV_PY" "$ROOT/test/cluster/notebook.py" "$JUPYTER_URL" "$(cat "$STATE/jupyter-token")" spark-connect.ipynb 900 | tee "$STATE/connect.out" >&2
+mark connect_notebook "$((SECONDS - t))"
+mark connect_first_job "$(($(cell_seconds "$STATE/connect.out" 1) + $(cell_seconds "$STATE/connect.out" 2)))"
+mark connect_parquet_round_trip "$(cell_seconds "$STATE/connect.out" 3)"
+connect_app="$("$VENV_PY" "$ROOT/test/cluster/check_connect.py" "$STATE" notebook)"
+# Dynamic allocation: the executors leave after spark.dynamicAllocation.executorIdleTimeout (60 s).
+t=$SECONDS
+until [[ -z "$(kube -n "$JOB_NAMESPACE" get pods -l "spark-role=executor,spark-app-selector=$connect_app" -o name)" ]]; do
+  if ((SECONDS - t > 240)); then
+    log "the Spark Connect server's executors are still there 240 s after its last query: $(kube -n "$JOB_NAMESPACE" get pods -l spark-role=executor -o wide 2>&1)"
+    exit 1
+  fi
+  sleep 3
+done
+mark connect_idle_executors_gone "$((SECONDS - t))"
+log "Spark Connect: the notebook's rows went through the server's executor pods, which left $((SECONDS - t)) s after the notebook"
+# Stopped as a pod is: SIGTERM to the JVM, which closes its event log; a new pod takes over.
+t=$SECONDS
+kube -n "$JOB_NAMESPACE" rollout restart deployment/spark-connect >/dev/null
+kube -n "$JOB_NAMESPACE" rollout status deployment/spark-connect --timeout=300s >&2
+mark connect_restart "$((SECONDS - t))"
+"$VENV_PY" "$ROOT/test/cluster/check_connect.py" "$STATE" history "$connect_app" >&2
 
 STEP=egress_blocked
 "$VENV_PY" "$ROOT/test/cluster/check_egress.py" "$STATE" >&2

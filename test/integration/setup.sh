@@ -62,21 +62,28 @@ if [[ ! -f "$VENV/.complete" ]]; then
   fi
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --find-links "$CACHE/pip" -r "$REQS"
   touch "$VENV/.complete"
-  # Older venvs and pyspark downloads (other pins) take a GB each: keep only the current ones.
-  for old in "$CACHE"/venv-* "$CACHE"/pip/pyspark-*.tar.gz; do
-    case "$old" in
-      "$VENV" | "$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz" | "$CACHE"/venv-connect-*) ;;
-      *)
-        if [[ -e "$old" ]]; then
-          log "removing stale $old"
-          rm -rf "$old"
-        fi
-        ;;
-    esac
-  done
 else
   log "venv $VENV"
 fi
+touch "$VENV/.used"
+# Venvs and pyspark downloads of other pins take a GB each. Another checkout's run (CI on this
+# machine) may be using one: only those unused for a day go.
+remove_stale() {
+  local old
+  for old in "$@"; do
+    if [[ -e "$old" && -z "$(find "$old" -maxdepth 1 -name .used -mmin -1440)" ]]; then
+      log "removing $old (other pins, unused for a day)"
+      rm -rf "$old"
+    fi
+  done
+}
+for old in "$CACHE"/venv-* "$CACHE"/pip/pyspark-*.tar.gz; do
+  case "$old" in
+    "$VENV" | "$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz") ;;
+    *.tar.gz) [[ -n "$(find "$old" -mmin -1440)" ]] || remove_stale "$old" ;;
+    *) remove_stale "$old" ;;
+  esac
+done
 
 # --- the Spark Connect thin client: pyspark-client at the Spark pin, with the client's pins ----
 # A venv of its own (pyspark-client and pyspark are one import package): what a laptop installs,
@@ -94,13 +101,8 @@ if [[ -n "$CONNECT_PINS" && -f "$RENDER/spark/connect.conf" ]]; then
     "$PYTHON" -m venv "$CONNECT_VENV"
     "$CONNECT_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$CREQS"
     touch "$CONNECT_VENV/.complete"
-    for old in "$CACHE"/venv-connect-*; do
-      if [[ "$old" != "$CONNECT_VENV" && -e "$old" ]]; then
-        log "removing stale $old"
-        rm -rf "$old"
-      fi
-    done
   fi
+  touch "$CONNECT_VENV/.used"
   CONNECT_PYTHON="$CONNECT_VENV/bin/python"
 fi
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Downloads every wheel `pip install jupyterlab==<versions.ts jupyter.jupyterlab>` needs in the
+# Downloads every wheel `pip install jupyterlab==<versions.ts jupyter.jupyterlab>` and the Spark
+# Connect client's pins (versions.ts sparkConnect.clientPackages, which JupyterLab's pod installs
+# beside it) need in the
 # locally built Spark image (Debian 12: CPython 3.11, glibc 2.36, x86_64) into a cached folder, so
 # that `python3 -m http.server` on that folder serves as pip's find-links for pods with no internet
 # (the image's test layer from `tools/images/spark.sh --pip-find-links URL` points pip at it).
@@ -32,13 +34,16 @@ die() {
 (($# <= 1)) || die "usage: tools/images/pip-wheels.sh [OUTDIR]"
 out="${1:-}"
 
-pin="$(bash "$ROOT/tools/versions.sh" jupyter.jupyterlab)" || die "could not read jupyter.jupyterlab from $ROOT/versions.ts"
+mapfile -t pins < <(bash "$ROOT/tools/versions.sh" jupyter.jupyterlab sparkConnect.clientPackages)
+((${#pins[@]} == 2)) || die "could not read jupyter.jupyterlab and sparkConnect.clientPackages from $ROOT/versions.ts"
+pin="${pins[0]}"
+read -r -a client_pins <<<"${pins[1]}"
 
 platforms=(--platform manylinux2014_x86_64 --platform manylinux2010_x86_64 --platform manylinux1_x86_64)
 for ((minor = 17; minor <= IMAGE_GLIBC_MINOR; minor++)); do
   platforms+=(--platform "manylinux_2_${minor}_x86_64")
 done
-key="$(printf '%s\n' "$pin" "$IMAGE_PYTHON" "${platforms[@]}" | sha256sum | cut -c1-12)"
+key="$(printf '%s\n' "$pin" "${client_pins[@]}" "$IMAGE_PYTHON" "${platforms[@]}" | sha256sum | cut -c1-12)"
 dir="$CACHE/images/wheels-jupyterlab-$pin-cp${IMAGE_PYTHON/./}-$key"
 
 if [[ ! -f "$dir/.complete" ]]; then
@@ -50,8 +55,8 @@ if [[ ! -f "$dir/.complete" ]]; then
   "$PYTHON" -m pip download -q --disable-pip-version-check --no-cache-dir \
     --only-binary=:all: --python-version "$IMAGE_PYTHON" --implementation cp \
     --abi "cp${IMAGE_PYTHON/./}" --abi abi3 --abi none "${platforms[@]}" \
-    -d "$tmp" "jupyterlab==$pin" >&2 ||
-    die "pip download of jupyterlab==$pin (wheels only, CPython $IMAGE_PYTHON) failed"
+    -d "$tmp" "jupyterlab==$pin" "${client_pins[@]}" >&2 ||
+    die "pip download of jupyterlab==$pin ${client_pins[*]} (wheels only, CPython $IMAGE_PYTHON) failed"
   chmod 755 "$tmp"
   touch "$tmp/.complete"
   rm -rf "$dir"
