@@ -120,6 +120,42 @@ for k in ("controlPlaneIp", "kubeconfig", "kubernetesVersion", "sshPrivateKey", 
     assert o.get(k) is None, f"output {k} on a cluster of the user's: {o.get(k)}"
 print(f"outputs: smoke application {smoke['applicationId']} listed by {o['historyServerUrl']}; JupyterLab answers with its token")
 EOF
+# The sparkConnect output's way in from a laptop, word for word but for the local port (15002 may
+# be taken here): kubectl port-forward with the stack's kubeconfig, then a thin client
+# (pyspark-client, no JVM) whose query runs on the server's executor pods.
+STEP=spark_connect_from_laptop
+pf_cmd="$("$VENV_PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["sparkConnect"]["portForward"])' "$OUT/outputs.json")"
+[[ "$pf_cmd" == "kubectl -n $JOB_NAMESPACE port-forward service/spark-connect 15002:15002" ]] || fail "the sparkConnect output's portForward is '$pf_cmd'"
+pf_port="$("$VENV_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+read -r -a pf <<<"${pf_cmd/15002:/$pf_port:}"
+t=$SECONDS
+(
+  KUBECONFIG="$STATE/admin.conf" "$K8S_BIN/${pf[0]}" "${pf[@]:1}" >"$OUT/port-forward.log" 2>&1 &
+  pf_pid=$!
+  trap 'kill "$pf_pid" 2>/dev/null; wait "$pf_pid" 2>/dev/null' EXIT
+  "$CONNECT_PY" - "sc://localhost:$pf_port" <<'EOF'
+import socket, sys, time
+from pyspark.sql import SparkSession
+url = sys.argv[1]
+host, port = url.removeprefix("sc://").rsplit(":", 1)
+deadline = time.monotonic() + 60
+while True:
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            sys.exit(f"the port-forward to the Spark Connect server did not open {host}:{port} within 60 s")
+        time.sleep(1)
+spark = SparkSession.builder.remote(url).getOrCreate()
+total = spark.range(0, 1000, numPartitions=4).selectExpr("sum(id) AS s").collect()[0]["s"]
+assert total == 499500, total
+print(f"spark connect from the laptop: sum 0..999 = {total} through {url} (server Spark {spark.version})")
+spark.stop()
+EOF
+) >&2 || fail "a thin client through the sparkConnect output's port-forward failed (port-forward log: $(tail -n 5 "$OUT/port-forward.log"))"
+mark spark_connect_from_laptop "$((SECONDS - t))"
+
 # node-setup put the pinned S3A jars on every node (the self-check's Spark read through them).
 for node in $NODE_NAMES; do
   n="$(bash "$ROOT/tools/cluster/cluster.sh" exec "$STATE" "$node" sh -c "ls $S3A_JARS_DIR/*.jar | wc -l")"

@@ -167,6 +167,7 @@ cluster() {
     printf 'K8S_BIN=%s\n' "$K8S_BIN"
     printf 'HELM=%s\n' "$HELM"
     printf 'VENV_PY=%s\n' "$VENV/bin/python"
+    printf 'CONNECT_PY=%s\n' "$CONNECT_PYTHON"
     printf 'OPERATOR_CHART=%s\n' "$OPERATOR_CHART"
     printf 'MAVEN_URL=http://%s:%s\n' "$HOST_ADDRESS" "$MAVEN_PORT"
     cat "$state/s3.env"
