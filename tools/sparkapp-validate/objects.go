@@ -14,6 +14,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/api/validation/path"
@@ -51,6 +52,7 @@ var validators = map[TypeKey]func(doc []byte) error{
 	{"batch/v1", "Job"}:                                   builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateJob),
 	{"rbac.authorization.k8s.io/v1", "Role"}:              builtin(namespaced, path.ValidatePathSegmentName, validateRole),
 	{"rbac.authorization.k8s.io/v1", "RoleBinding"}:       builtin(namespaced, path.ValidatePathSegmentName, validateRoleBinding),
+	{"networking.k8s.io/v1", "NetworkPolicy"}:             builtin(namespaced, apivalidation.NameIsDNSSubdomain, validateNetworkPolicy),
 	{v1beta2.GroupVersion.String(), SparkApplicationKind}: ValidateSparkApplication,
 }
 
@@ -879,4 +881,55 @@ func setPointerFields(structPtr any) []string {
 		}
 	}
 	return set
+}
+
+var policyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}
+
+// validateNetworkPolicy: the API server's rules for what the platform renders: valid selectors
+// (the pods it isolates, and the peers it admits), known policy types, and ports in range.
+func validateNetworkPolicy(np *networkingv1.NetworkPolicy) field.ErrorList {
+	p := field.NewPath("spec")
+	opts := metav1validation.LabelSelectorValidationOptions{}
+	errs := metav1validation.ValidateLabelSelector(&np.Spec.PodSelector, opts, p.Child("podSelector"))
+	for i, t := range np.Spec.PolicyTypes {
+		if !slices.Contains(policyTypes, t) {
+			errs = append(errs, field.NotSupported(p.Child("policyTypes").Index(i), t, policyTypes))
+		}
+	}
+	for i, rule := range np.Spec.Ingress {
+		rp := p.Child("ingress").Index(i)
+		for j, port := range rule.Ports {
+			pp := rp.Child("ports").Index(j)
+			if port.Protocol != nil && !slices.Contains(protocols, *port.Protocol) {
+				errs = append(errs, field.NotSupported(pp.Child("protocol"), *port.Protocol, protocols))
+			}
+			if port.Port != nil && port.Port.Type == intstr.Int {
+				for _, msg := range validation.IsValidPortNum(int(port.Port.IntVal)) {
+					errs = append(errs, field.Invalid(pp.Child("port"), port.Port.IntVal, msg))
+				}
+			}
+		}
+		for j, peer := range rule.From {
+			fp := rp.Child("from").Index(j)
+			set := 0
+			if peer.PodSelector != nil {
+				set++
+				errs = append(errs, metav1validation.ValidateLabelSelector(peer.PodSelector, opts, fp.Child("podSelector"))...)
+			}
+			if peer.NamespaceSelector != nil {
+				set++
+				errs = append(errs, metav1validation.ValidateLabelSelector(peer.NamespaceSelector, opts, fp.Child("namespaceSelector"))...)
+			}
+			if peer.IPBlock != nil {
+				if set > 0 {
+					errs = append(errs, field.Forbidden(fp, "may not specify both ipBlock and another peer"))
+				}
+				set++
+			}
+			if set == 0 {
+				errs = append(errs, field.Required(fp, "must specify a peer"))
+			}
+		}
+	}
+	return errs
 }

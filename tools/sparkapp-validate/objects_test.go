@@ -229,6 +229,37 @@ metadata:
   namespace: spark-jobs
 `
 
+const networkPolicy = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: spark-connect
+  namespace: spark-jobs
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: spark-connect
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - podSelector: {}
+`
+
+func TestNetworkPolicyRules(t *testing.T) {
+	for name, doc := range map[string]string{
+		"unknown policy type": change(t, networkPolicy, "[Ingress]", "[Inbound]"),
+		"peer with nothing":   change(t, networkPolicy, "- podSelector: {}", "- {}"),
+		"bad selector label":  change(t, networkPolicy, "app.kubernetes.io/name: spark-connect", "\"bad key!\": x"),
+		"port out of range":   change(t, networkPolicy, "    - from:", "    - ports: [{port: 70000}]\n      from:"),
+		"unknown field":       change(t, networkPolicy, "  policyTypes:", "  podSelectr: {}\n  policyTypes:"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := ValidateObject([]byte(doc)); err == nil {
+				t.Errorf("accepted:\n%s", doc)
+			}
+		})
+	}
+}
+
 // change returns base with the first occurrence of old replaced by new, failing if old is absent.
 func change(t *testing.T, base, old, new string) string {
 	t.Helper()
@@ -245,6 +276,7 @@ func TestValidObjects(t *testing.T) {
 		"Service (headless)":    headlessService,
 		"Role":                  role,
 		"RoleBinding":           roleBinding,
+		"NetworkPolicy":         networkPolicy,
 		"PersistentVolume":      persistentVolume,
 		"PersistentVolumeClaim": persistentVolumeClaim,
 		"ConfigMap":             configMap,
@@ -579,6 +611,7 @@ func TestRenderedKindsAreCovered(t *testing.T) {
 		{"v1", "ServiceAccount"}, {"v1", "PersistentVolume"}, {"v1", "PersistentVolumeClaim"},
 		{"apps/v1", "Deployment"}, {"apps/v1", "DaemonSet"}, {"batch/v1", "Job"}, {"rbac.authorization.k8s.io/v1", "Role"},
 		{"rbac.authorization.k8s.io/v1", "RoleBinding"}, {"sparkoperator.k8s.io/v1beta2", "SparkApplication"},
+		{"networking.k8s.io/v1", "NetworkPolicy"},
 	} {
 		if _, ok := validators[key]; !ok {
 			t.Errorf("%s is not covered", key)
