@@ -141,6 +141,15 @@ step_rows() {
       self_check) what="the program's self-check Job, from the smoke application's create to the Job's end" ;;
       jupyterlab_ready) what="JupyterLab pod Ready through its probes (after the smoke check)" ;;
       notebook) what="the shipped notebook, top to bottom, executors as pods" ;;
+      client_mode_first_job) what="client mode (getting-started.ipynb): the kernel's session and its first distributed job, executor pods starting (cells 1-2)" ;;
+      client_mode_parquet_round_trip) what="client mode: 100000 rows to Parquet in S3 and back (cell 3)" ;;
+      spark_connect_ready) what="Spark Connect server Deployment rolled out (pod Ready on its gRPC port)" ;;
+      connect_notebook) what="spark-connect.ipynb, top to bottom, in the JupyterLab pod" ;;
+      connect_first_job) what="Spark Connect (spark-connect.ipynb): the remote session and its first distributed job, the server's executor pods starting (cells 1-2)" ;;
+      connect_parquet_round_trip) what="Spark Connect: the same 100000 rows to Parquet and back (cell 3)" ;;
+      connect_idle_executors_gone) what="from the notebook's end to the server's executors gone (dynamic allocation, 60 s idle timeout)" ;;
+      connect_restart) what="\`kubectl rollout restart\` of the server: old JVM stopped (event log closed), new pod Ready" ;;
+      spark_connect_from_laptop) what="the sparkConnect output's port-forward and a thin client's query (engine tier)" ;;
       pulumi_preview) what="\`pulumi preview\` of the first deploy" ;;
       pulumi_up) what="\`pulumi up\` of the platform layer onto a Ready cluster, self-check included (images already on the nodes)" ;;
       pulumi_up_unchanged) what="a second \`pulumi up --expect-no-changes\`" ;;

@@ -79,7 +79,7 @@ remove_stale() {
 }
 for old in "$CACHE"/venv-* "$CACHE"/pip/pyspark-*.tar.gz; do
   case "$old" in
-    "$VENV" | "$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz") ;;
+    "$VENV" | "$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz" | "$CACHE"/venv-connect-*) ;;
     *.tar.gz) [[ -n "$(find "$old" -mmin -1440)" ]] || remove_stale "$old" ;;
     *) remove_stale "$old" ;;
   esac
@@ -103,6 +103,9 @@ if [[ -n "$CONNECT_PINS" && -f "$RENDER/spark/connect.conf" ]]; then
     touch "$CONNECT_VENV/.complete"
   fi
   touch "$CONNECT_VENV/.used"
+  for old in "$CACHE"/venv-connect-*; do
+    [[ "$old" == "$CONNECT_VENV" ]] || remove_stale "$old"
+  done
   CONNECT_PYTHON="$CONNECT_VENV/bin/python"
 fi
 
