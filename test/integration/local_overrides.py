@@ -82,7 +82,8 @@ def spark_conf(kind: str, local: Local) -> list[Override]:
     if kind in ("jobs", "jupyter"):
         o.append(Override("spark.master", "local[2]",
                           "no Kubernetes here: executors run as threads of the driver"))
-    if kind == "jupyter":
+    if kind in ("jupyter", "connect"):
+        # A driver that executors dial back: the notebook kernel, or the Spark Connect server.
         o += [
             Override("spark.driver.host", "127.0.0.1",
                      "the headless Service's DNS name exists only in the cluster", replaces=True),
@@ -93,7 +94,7 @@ def spark_conf(kind: str, local: Local) -> list[Override]:
             Override("spark.driver.blockManager.port", str(local.block_manager_port),
                      "same for the block manager port", replaces=True),
             Override("spark.driver.memory", "1g",
-                     "2-core test machine; the pod has 4Gi, this one runs several JVMs", replaces=True),
+                     "2-core test machine; the pod has 3-4Gi, this one runs several JVMs", replaces=True),
         ]
     if kind == "connect":
         o += [
@@ -103,16 +104,6 @@ def spark_conf(kind: str, local: Local) -> list[Override]:
                      "the server listens on loopback only (in the pod: every address, behind its Service)"),
             Override("spark.connect.grpc.binding.port", str(local.connect_port),
                      "a free loopback port instead of the container port", replaces=True),
-            Override("spark.driver.host", "127.0.0.1",
-                     "the headless Service's DNS name exists only in the cluster", replaces=True),
-            Override("spark.driver.bindAddress", "127.0.0.1",
-                     "listen on loopback only, not 0.0.0.0", replaces=True),
-            Override("spark.driver.port", str(local.driver_port),
-                     "the rendered fixed port may be taken on this machine", replaces=True),
-            Override("spark.driver.blockManager.port", str(local.block_manager_port),
-                     "same for the block manager port", replaces=True),
-            Override("spark.driver.memory", "1g",
-                     "2-core test machine; the pod has 3Gi, this one runs several JVMs", replaces=True),
         ]
     if kind == "history-server":
         o += [
