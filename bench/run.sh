@@ -204,6 +204,9 @@ if compgen -G "$CACHE/k8s/*/go*/bin/kubelet" >/dev/null && compgen -G "$CACHE/im
 fi
 real_tier test:cluster SPARKPLAT_CLUSTER_TIMINGS "The platform on a real cluster (measured)" \
   "\`npm run test:cluster\` on this machine: a 3-node kubeadm cluster in network and mount namespaces, the operator chart through helm, every rendered object applied, the program's self-check Job, the shipped notebook in the JupyterLab pod (see the README's section on the tier)."
+if [[ -s "$WORK/test:cluster.timings" ]]; then
+  bash "$HERE/connect.sh" "$WORK/test:cluster.timings" >"$WORK/connect.md"
+fi
 cache_state=warm
 real_tier test:engine SPARKPLAT_ENGINE_TIMINGS "The real Pulumi engine on that cluster (measured)" \
   "\`npm run test:engine\`: the real engine runs index.ts on the \`local\` stack (a cluster and a store of the user's) against the same kind of cluster. Compare \`pulumi_up\` with the modeled steps after \`k8s-nodes-ready\` in the critical path above: the model includes image pulls (~700 MB) that do not happen here, where images are imported into the nodes."
@@ -241,6 +244,10 @@ MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
   cat "$SUITES_MD"
   echo
   cat "$WORK/test:cluster.md"
+  if [[ -f "$WORK/connect.md" ]]; then
+    echo
+    cat "$WORK/connect.md"
+  fi
   echo
   cat "$WORK/test:engine.md"
   if [[ -f "$HERE/history/mutation.md" ]]; then
