@@ -514,8 +514,10 @@ export function sparkConnectObjects(args: SparkConnectArgs): K8sObject[] {
                 startupProbe: grpcProbe(5, 36),
                 readinessProbe: grpcProbe(10, 3),
                 livenessProbe: grpcProbe(20, 6),
+                // An idle server plans nothing: a small CPU request leaves room for a job's
+                // executors on 2-vCPU workers (the cluster tier's); it may use up to 2 CPUs.
                 resources: {
-                    requests: { cpu: "500m", memory: "2560Mi" },
+                    requests: { cpu: "250m", memory: "2560Mi" },
                     limits: { cpu: "2", memory: "3Gi" },
                 },
                 securityContext: sparkSecurityContext.container,

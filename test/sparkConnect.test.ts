@@ -95,6 +95,15 @@ describe("Spark Connect (sparkConnect)", function () {
             assert.equal(container.securityContext.allowPrivilegeEscalation, false);
         });
 
+        it("leaves room for a job's executor on a 2-vCPU worker that also holds JupyterLab (the cluster tier's nodes)", () => {
+            const cpu = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : Number(q));
+            const jl = object(files, "k8s/deployment-jupyter.yaml").spec.template.spec.containers[0];
+            const smoke = object(files, "k8s/sparkapplication-spark-smoke-test.yaml");
+            // Flannel's DaemonSet asks 100m on every node; a SparkApplication's executor asks its cores.
+            const used = cpu(container.resources.requests.cpu) + cpu(jl.resources.requests.cpu) + 0.1 + smoke.spec.executor.cores;
+            assert.ok(used <= 2, `server + JupyterLab + Flannel + one executor ask ${used} CPUs of 2`);
+        });
+
         it("is reachable inside the cluster only, whatever serviceType the UIs use", () => {
             const yours: RawConfig = { region: "ap-northeast-2", allowedCidrs: ["203.0.113.10/32"], kubeconfig: "<kubeconfig>", serviceType: "LoadBalancer" };
             for (const raw of [valid, yours]) {
