@@ -29,6 +29,6 @@ as the kernel reports them (\`test/cluster/notebook.py\`).
 | 100000 rows to Parquet in S3 and back, executors running (cell 3) | $(value client_mode_parquet_round_trip) | $(value connect_parquet_round_trip) |
 
 The server's executors were gone $(value connect_idle_executors_gone) s after the notebook ended
-(60 s idle timeout): an idle server holds its own pod only. A restart of the server (old JVM
+(idle timeout 60 s, 120 s for executors holding shuffle files): an idle server holds its own pod only. A restart of the server (old JVM
 stopped, event log closed, new pod Ready) took $(value connect_restart) s.
 MD

@@ -147,7 +147,7 @@ step_rows() {
       connect_notebook) what="spark-connect.ipynb, top to bottom, in the JupyterLab pod" ;;
       connect_first_job) what="Spark Connect (spark-connect.ipynb): the remote session and its first distributed job, the server's executor pods starting (cells 1-2)" ;;
       connect_parquet_round_trip) what="Spark Connect: the same 100000 rows to Parquet and back (cell 3)" ;;
-      connect_idle_executors_gone) what="from the notebook's end to the server's executors gone (dynamic allocation, 60 s idle timeout)" ;;
+      connect_idle_executors_gone) what="from the notebook's end to the server's executors gone (dynamic allocation: 60 s idle, 120 s holding shuffle files)" ;;
       connect_restart) what="\`kubectl rollout restart\` of the server: old JVM stopped (event log closed), new pod Ready" ;;
       spark_connect_from_laptop) what="the sparkConnect output's port-forward and a thin client's query (engine tier)" ;;
       pulumi_preview) what="\`pulumi preview\` of the first deploy" ;;

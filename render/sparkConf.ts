@@ -253,8 +253,13 @@ export interface ConnectConfArgs extends EventLogArgs {
     image: string;
 }
 
-/** How long an executor with no task stays, and one that holds shuffle data of a finished query. */
-export const connectIdleTimeouts = { executor: "60s", shuffle: "600s" } as const;
+/**
+ * How long an executor with no task stays, and one that holds shuffle files of finished queries
+ * only. Spark keeps the latter forever by default (its files are cleaned only when the driver's
+ * garbage collector gets to them), which held every executor of the server after its first
+ * aggregation (cluster tier). Shuffle files of a running query never time out.
+ */
+export const connectIdleTimeouts = { executor: "60s", shuffle: "120s" } as const;
 
 /**
  * spark-defaults.conf of the Spark Connect server: a driver in client mode that lives as long as

@@ -47,7 +47,7 @@ describe("Spark Connect (sparkConnect)", function () {
             assert.equal(conf["spark.dynamicAllocation.maxExecutors"], "3");
             // No shuffle service on Kubernetes: executors holding shuffle files are tracked, with a bound.
             assert.equal(conf["spark.dynamicAllocation.shuffleTracking.enabled"], "true");
-            assert.equal(conf["spark.dynamicAllocation.shuffleTracking.timeout"], "600s");
+            assert.equal(conf["spark.dynamicAllocation.shuffleTracking.timeout"], "120s");
             for (const k of ["spark.executor.cores", "spark.executor.memory", "spark.kubernetes.executor.request.cores", "spark.kubernetes.container.image"]) {
                 assert.equal(conf[k], jupyter[k], k);
             }

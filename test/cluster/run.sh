@@ -143,7 +143,7 @@ mark connect_notebook "$((SECONDS - t))"
 mark connect_first_job "$(($(cell_seconds "$STATE/connect.out" 1) + $(cell_seconds "$STATE/connect.out" 2)))"
 mark connect_parquet_round_trip "$(cell_seconds "$STATE/connect.out" 3)"
 connect_app="$("$VENV_PY" "$ROOT/test/cluster/check_connect.py" "$STATE" notebook)"
-# Dynamic allocation: the executors leave after spark.dynamicAllocation.executorIdleTimeout (60 s).
+# Dynamic allocation: the executors leave once idle (60 s, or 120 s while they hold the notebook's shuffle files).
 t=$SECONDS
 until [[ -z "$(kube -n "$JOB_NAMESPACE" get pods -l "spark-role=executor,spark-app-selector=$connect_app" -o name)" ]]; do
   if ((SECONDS - t > 240)); then
