@@ -85,7 +85,7 @@ async def run(base: str, token: str, path: str, timeout: float) -> int:
                 print(f"cell {i} did not finish within {timeout:.0f}s", file=sys.stderr)
                 return 2
             print(text, end="", flush=True)
-            print(f"--- cell {i} took {time.monotonic() - started:.2f}s", flush=True)
+            print(f"\n--- cell {i} took {time.monotonic() - started:.2f}s", flush=True)
             if error:
                 print(f"cell {i} raised {error['ename']}: {error['evalue']}", file=sys.stderr)
                 print("\n".join(error.get("traceback", [])), file=sys.stderr)

@@ -127,9 +127,18 @@ mark notebook "$((SECONDS - t))"
 "$VENV_PY" "$ROOT/test/cluster/check_notebook.py" "$STATE" >&2
 # Client mode, for the comparison with Spark Connect (bench/results.md): session and first
 # distributed job (cells 1 and 2, executors starting), then the Parquet round trip (cell 3).
-cell_seconds() { awk -v n="$2" '$1 == "---" && $2 == "cell" && $3 == n && $4 == "took" { sub(/s$/, "", $5); printf "%d", $5 + 0.5 }' "$1"; }
-mark client_mode_first_job "$(($(cell_seconds "$STATE/notebook.out" 1) + $(cell_seconds "$STATE/notebook.out" 2)))"
-mark client_mode_parquet_round_trip "$(cell_seconds "$STATE/notebook.out" 3)"
+# The line may follow a Spark progress bar on the same line (carriage returns): matched anywhere.
+cell_seconds() {
+  local s
+  s="$(grep -ao -- "--- cell $2 took [0-9.]*s" "$1" | tail -n 1 | awk '{ sub(/s$/, "", $5); printf "%d", $5 + 0.5 }')"
+  [[ -n "$s" ]] || { log "no time of cell $2 in $1"; exit 1; }
+  echo "$s"
+}
+c1="$(cell_seconds "$STATE/notebook.out" 1)"
+c2="$(cell_seconds "$STATE/notebook.out" 2)"
+c3="$(cell_seconds "$STATE/notebook.out" 3)"
+mark client_mode_first_job "$((c1 + c2))"
+mark client_mode_parquet_round_trip "$c3"
 
 STEP=spark_connect
 t=$SECONDS
@@ -140,8 +149,11 @@ connect_restarts="$(kube -n "$JOB_NAMESPACE" get pod -l app.kubernetes.io/name=s
 t=$SECONDS
 "$VENV_PY" "$ROOT/test/cluster/notebook.py" "$JUPYTER_URL" "$(cat "$STATE/jupyter-token")" spark-connect.ipynb 900 | tee "$STATE/connect.out" >&2
 mark connect_notebook "$((SECONDS - t))"
-mark connect_first_job "$(($(cell_seconds "$STATE/connect.out" 1) + $(cell_seconds "$STATE/connect.out" 2)))"
-mark connect_parquet_round_trip "$(cell_seconds "$STATE/connect.out" 3)"
+c1="$(cell_seconds "$STATE/connect.out" 1)"
+c2="$(cell_seconds "$STATE/connect.out" 2)"
+c3="$(cell_seconds "$STATE/connect.out" 3)"
+mark connect_first_job "$((c1 + c2))"
+mark connect_parquet_round_trip "$c3"
 connect_app="$("$VENV_PY" "$ROOT/test/cluster/check_connect.py" "$STATE" notebook)"
 # Dynamic allocation: the executors leave once idle (60 s, or 120 s while they hold the notebook's shuffle files).
 t=$SECONDS

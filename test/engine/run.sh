@@ -129,11 +129,10 @@ pf_cmd="$("$VENV_PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["sp
 pf_port="$("$VENV_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 read -r -a pf <<<"${pf_cmd/15002:/$pf_port:}"
 t=$SECONDS
-(
-  KUBECONFIG="$STATE/admin.conf" "$K8S_BIN/${pf[0]}" "${pf[@]:1}" >"$OUT/port-forward.log" 2>&1 &
-  pf_pid=$!
-  trap 'kill "$pf_pid" 2>/dev/null; wait "$pf_pid" 2>/dev/null' EXIT
-  "$CONNECT_PY" - "sc://localhost:$pf_port" <<'EOF'
+KUBECONFIG="$STATE/admin.conf" "$K8S_BIN/${pf[0]}" "${pf[@]:1}" >"$OUT/port-forward.log" 2>&1 &
+pf_pid=$!
+client_rc=0
+"$CONNECT_PY" - "sc://localhost:$pf_port" >&2 <<'EOF' || client_rc=$?
 import socket, sys, time
 from pyspark.sql import SparkSession
 url = sys.argv[1]
@@ -153,7 +152,10 @@ assert total == 499500, total
 print(f"spark connect from the laptop: sum 0..999 = {total} through {url} (server Spark {spark.version})")
 spark.stop()
 EOF
-) >&2 || fail "a thin client through the sparkConnect output's port-forward failed (port-forward log: $(tail -n 5 "$OUT/port-forward.log"))"
+# The port-forward is this tier's own child: ended by its PID whatever the client did.
+kill "$pf_pid" 2>/dev/null || true
+wait "$pf_pid" 2>/dev/null || true
+((client_rc == 0)) || fail "a thin client through the sparkConnect output's port-forward failed (port-forward log: $(tail -n 5 "$OUT/port-forward.log"))"
 mark spark_connect_from_laptop "$((SECONDS - t))"
 
 # node-setup put the pinned S3A jars on every node (the self-check's Spark read through them).
