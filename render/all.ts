@@ -56,9 +56,12 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
     if (own) files["helm/flannel.values.yaml"] = chartHeader(versions.flannel) + stringify(flannelValues(cfg.podCidr));
 
     files["spark/jobs.conf"] = jobsDefaults(cfg, eventLogUri);
-    files["spark/history-server.conf"] = historyServerDefaults(cfg, eventLogUri);
-    files["spark/jupyter.conf"] = jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace);
-    if (cfg.sparkConnect) files["spark/connect.conf"] = connectDefaults(cfg, eventLogUri, cfg.jobNamespace);
+    const historyConf = historyServerDefaults(cfg, eventLogUri);
+    files["spark/history-server.conf"] = historyConf;
+    const jupyterConf = jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace);
+    const connectConf = connectDefaults(cfg, eventLogUri, cfg.jobNamespace);
+    files["spark/jupyter.conf"] = jupyterConf;
+    if (cfg.sparkConnect) files["spark/connect.conf"] = connectConf;
     files["spark/executor-sizing.json"] = JSON.stringify(executorSizing(cfg.workerNode, cfg.workerCount), null, 2) + "\n";
 
     // What the nodes may do in the bucket (the integration tier runs Spark under exactly this);
@@ -74,14 +77,14 @@ export function renderAll(cfg: StackConfig, stack: string): Record<string, strin
         namespace(cfg.jobNamespace),
         namespace("spark-operator"),
         namespace(historyNamespace),
-        ...historyManifests(cfg, historyServerDefaults(cfg, eventLogUri)),
+        ...historyManifests(cfg, historyConf),
         ...jupyterManifests(cfg, own ? workers[0] : cfg.existingCluster?.notebookNode, {
-            sparkDefaults: jupyterDefaults(cfg, eventLogUri, cfg.jobNamespace),
+            sparkDefaults: jupyterConf,
             token: placeholders.jupyterToken,
             dataUri: `s3a://${bucket}/${cfg.dataPrefix}/`,
             historyServerUrl: historyServerUrl(cfg, address),
         }),
-        ...connectManifests(cfg, connectDefaults(cfg, eventLogUri, cfg.jobNamespace), sparkServiceAccount),
+        ...connectManifests(cfg, connectConf, sparkServiceAccount),
         smokeManifest(cfg, jobSparkConf(cfg, eventLogUri), sparkServiceAccount),
         ...selfCheckManifests(cfg, placeholders.smokeApplicationUid),
     ];

@@ -12,28 +12,14 @@ from __future__ import annotations
 import json
 import re
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
-
-from state import read_state
+from state import read_state, store_keys, wait_listed_completed
 
 
 def fail(msg: str) -> None:
     sys.exit(f"check_connect: {msg}")
-
-
-def store(env: dict[str, str]):
-    return boto3.client("s3", endpoint_url=env["S3_ENDPOINT"], region_name="us-east-1",
-                        aws_access_key_id=env["ADMIN_ACCESS_KEY"], aws_secret_access_key=env["ADMIN_SECRET_KEY"],
-                        config=Config(s3={"addressing_style": "path"}))
-
-
-def keys(env: dict[str, str], prefix: str) -> list[str]:
-    return [o["Key"] for o in store(env).list_objects_v2(Bucket=env["BUCKET"], Prefix=prefix).get("Contents", [])]
 
 
 def after_notebook(state: Path) -> None:
@@ -51,7 +37,7 @@ def after_notebook(state: Path) -> None:
         fail(f"{len(hosts)} executors for {workers} workers: dynamic allocation is bounded by the worker count")
     if "rows written and read back: 100000" not in out:
         fail(f"the Parquet round trip through the store did not report 100000 rows:\n{out}")
-    written = keys(env, "spark-data/spark-connect/orders/")
+    written = store_keys(env, "spark-data/spark-connect/orders/")
     if not any(k.endswith(".parquet") for k in written) or not any(k.endswith("_SUCCESS") for k in written):
         fail(f"no committed Parquet output in s3://{env['BUCKET']}/spark-data/spark-connect/orders/: {written}")
     print(f"check_connect: {len(hosts)} executor pod(s) of the server handled the notebook's rows; output in the store", file=sys.stderr)
@@ -61,22 +47,11 @@ def after_notebook(state: Path) -> None:
 def after_restart(state: Path, app_id: str) -> None:
     env = read_state(state)
     prefix = f"{env['EVENT_LOG_PREFIX']}/eventlog_v2_{app_id}/"
-    logs = keys(env, prefix)
+    logs = store_keys(env, prefix)
     if not any(f"/events_1_{app_id}" in k for k in logs):
         fail(f"no rolled event log of {app_id} in s3://{env['BUCKET']}/{prefix} after the server stopped: {logs}")
-    deadline = time.monotonic() + 180
-    last = ""
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{env['HISTORY_URL']}/api/v1/applications/{app_id}", timeout=10) as r:
-                info = json.load(r)
-            if info["attempts"] and all(a.get("completed") for a in info["attempts"]):
-                break
-            last = json.dumps(info)
-        except OSError as e:
-            last = str(e)
-        time.sleep(3)
-    else:
+    info, last = wait_listed_completed(env, app_id, 180)
+    if info is None:
         fail(f"the History Server did not list {app_id} as completed within 180s; last answer: {last}")
     with urllib.request.urlopen(f"{env['HISTORY_URL']}/api/v1/applications/{app_id}/jobs", timeout=10) as r:
         jobs = json.load(r)

@@ -9,14 +9,10 @@ from __future__ import annotations
 import json
 import re
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
-
-from state import read_state
+from state import read_state, store_keys, wait_listed_completed
 
 
 def fail(msg: str) -> None:
@@ -42,29 +38,15 @@ def main(state: Path) -> None:
     if "rows written and read back: 100000" not in out:
         fail(f"the Parquet round trip through the store did not report 100000 rows:\n{out}")
 
-    s3 = boto3.client("s3", endpoint_url=env["S3_ENDPOINT"], region_name="us-east-1",
-                      aws_access_key_id=env["ADMIN_ACCESS_KEY"], aws_secret_access_key=env["ADMIN_SECRET_KEY"],
-                      config=Config(s3={"addressing_style": "path"}))
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=env["BUCKET"], Prefix="spark-data/getting-started/orders/").get("Contents", [])]
+    keys = store_keys(env, "spark-data/getting-started/orders/")
     if not any(k.endswith(".parquet") for k in keys) or not any(k.endswith("_SUCCESS") for k in keys):
         fail(f"no committed Parquet output in s3://{env['BUCKET']}/spark-data/getting-started/orders/: {keys}")
-    logs = [o["Key"] for o in s3.list_objects_v2(Bucket=env["BUCKET"], Prefix=f"{env['EVENT_LOG_PREFIX']}/{app_id}").get("Contents", [])]
+    logs = store_keys(env, f"{env['EVENT_LOG_PREFIX']}/{app_id}")
     if not logs:
         fail(f"no event log of {app_id} under s3://{env['BUCKET']}/{env['EVENT_LOG_PREFIX']}/")
 
-    deadline = time.monotonic() + 180
-    last = ""
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{env['HISTORY_URL']}/api/v1/applications/{app_id}", timeout=10) as r:
-                info = json.load(r)
-            if info["attempts"] and all(a.get("completed") for a in info["attempts"]):
-                break
-            last = json.dumps(info)
-        except OSError as e:
-            last = str(e)
-        time.sleep(3)
-    else:
+    info, last = wait_listed_completed(env, app_id, 180)
+    if info is None:
         fail(f"the History Server did not list {app_id} as completed within 180s; last answer: {last}")
     with urllib.request.urlopen(f"{env['HISTORY_URL']}/api/v1/applications/{app_id}/allexecutors", timeout=10) as r:
         executors = [e for e in json.load(r) if e["id"] != "driver"]

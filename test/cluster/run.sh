@@ -134,11 +134,16 @@ cell_seconds() {
   [[ -n "$s" ]] || { log "no time of cell $2 in $1"; exit 1; }
   echo "$s"
 }
-c1="$(cell_seconds "$STATE/notebook.out" 1)"
-c2="$(cell_seconds "$STATE/notebook.out" 2)"
-c3="$(cell_seconds "$STATE/notebook.out" 3)"
-mark client_mode_first_job "$((c1 + c2))"
-mark client_mode_parquet_round_trip "$c3"
+# mark_notebook_figures NAME OUTPUT: NAME_first_job (cells 1 and 2) and NAME_parquet_round_trip (cell 3).
+mark_notebook_figures() {
+  local c1 c2 c3
+  c1="$(cell_seconds "$2" 1)"
+  c2="$(cell_seconds "$2" 2)"
+  c3="$(cell_seconds "$2" 3)"
+  mark "$1_first_job" "$((c1 + c2))"
+  mark "$1_parquet_round_trip" "$c3"
+}
+mark_notebook_figures client_mode "$STATE/notebook.out"
 
 STEP=spark_connect
 t=$SECONDS
@@ -149,11 +154,7 @@ connect_restarts="$(kube -n "$JOB_NAMESPACE" get pod -l app.kubernetes.io/name=s
 t=$SECONDS
 "$VENV_PY" "$ROOT/test/cluster/notebook.py" "$JUPYTER_URL" "$(cat "$STATE/jupyter-token")" spark-connect.ipynb 900 | tee "$STATE/connect.out" >&2
 mark connect_notebook "$((SECONDS - t))"
-c1="$(cell_seconds "$STATE/connect.out" 1)"
-c2="$(cell_seconds "$STATE/connect.out" 2)"
-c3="$(cell_seconds "$STATE/connect.out" 3)"
-mark connect_first_job "$((c1 + c2))"
-mark connect_parquet_round_trip "$c3"
+mark_notebook_figures connect "$STATE/connect.out"
 connect_app="$("$VENV_PY" "$ROOT/test/cluster/check_connect.py" "$STATE" notebook)"
 # Dynamic allocation: the executors leave once idle (60 s, or 120 s while they hold the notebook's shuffle files).
 t=$SECONDS

@@ -36,6 +36,8 @@ VERSIONS="$RENDER/versions.json"
 pin() { "$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[sys.argv[2]][sys.argv[3]])' "$VERSIONS" "$1" "$2"; }
 SPARK_VERSION="$(pin spark version)"
 JUPYTERLAB_VERSION="$(pin jupyter jupyterlab)"
+# The Spark Connect client's pins, space-separated (versions.ts sparkConnect.clientPackages).
+CONNECT_PINS="$(pin sparkConnect clientPackages)"
 
 # --- venv: requirements.txt + the render's Spark and JupyterLab pins ----------------------
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else "Python >= 3.9 needed for pyspark 4")'
@@ -45,7 +47,7 @@ REQS="$WORK/requirements.txt"
   echo "pyspark==$SPARK_VERSION"
   echo "jupyterlab==$JUPYTERLAB_VERSION"
   # The notebook kernel's Spark Connect client, as JupyterLab's pod installs it.
-  "$PYTHON" -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1])).get("sparkConnect", {}).get("clientPackages", "").split()))' "$VERSIONS"
+  tr ' ' '\n' <<<"$CONNECT_PINS"
 } >"$REQS"
 KEY="$({ "$PYTHON" -VV; cat "$REQS"; } | sha256sum | cut -c1-12)"
 VENV="$CACHE/venv-$KEY"
@@ -67,11 +69,11 @@ else
 fi
 touch "$VENV/.used"
 # Venvs and pyspark downloads of other pins take a GB each. Another checkout's run (CI on this
-# machine) may be using one: only those unused for a day go.
+# machine) may be using one: only those unused for a day go (a venv's .used, a download's own time).
 remove_stale() {
   local old
   for old in "$@"; do
-    if [[ -e "$old" && -z "$(find "$old" -maxdepth 1 -name .used -mmin -1440)" ]]; then
+    if [[ -e "$old" && -z "$(find "$old" -maxdepth 1 \( -path "$old" -o -name .used \) -mmin -1440 -print -quit)" ]]; then
       log "removing $old (other pins, unused for a day)"
       rm -rf "$old"
     fi
@@ -80,7 +82,6 @@ remove_stale() {
 for old in "$CACHE"/venv-* "$CACHE"/pip/pyspark-*.tar.gz; do
   case "$old" in
     "$VENV" | "$CACHE/pip/pyspark-$SPARK_VERSION.tar.gz" | "$CACHE"/venv-connect-*) ;;
-    *.tar.gz) [[ -n "$(find "$old" -mmin -1440)" ]] || remove_stale "$old" ;;
     *) remove_stale "$old" ;;
   esac
 done
@@ -89,8 +90,7 @@ done
 # A venv of its own (pyspark-client and pyspark are one import package): what a laptop installs,
 # no JVM. Skipped when the render has no Spark Connect server.
 CONNECT_PYTHON=""
-CONNECT_PINS="$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("sparkConnect", {}).get("clientPackages", ""))' "$VERSIONS")"
-if [[ -n "$CONNECT_PINS" && -f "$RENDER/spark/connect.conf" ]]; then
+if [[ -f "$RENDER/spark/connect.conf" ]]; then
   CREQS="$WORK/connect-requirements.txt"
   { echo "pyspark-client==$SPARK_VERSION"; tr ' ' '\n' <<<"$CONNECT_PINS"; } >"$CREQS"
   CKEY="$({ "$PYTHON" -VV; cat "$CREQS"; } | sha256sum | cut -c1-12)"
