@@ -99,8 +99,9 @@ def moto(procs, render):
 
 @pytest.fixture(scope="session")
 def local_factory(moto, jar_dir, spark_home):
-    def make(bucket: str = MAIN_BUCKET, secret: str | None = None, **kw) -> Local:
-        return Local(s3_endpoint=moto.endpoint, access_key=moto.access_key, secret_key=secret or moto.secret_key,
+    def make(bucket: str = MAIN_BUCKET, secret: str | None = None, access_key: str | None = None, **kw) -> Local:
+        return Local(s3_endpoint=moto.endpoint, access_key=moto.access_key if access_key is None else access_key,
+                     secret_key=moto.secret_key if secret is None else secret,
                      bucket=bucket, jar_dir=str(jar_dir), spark_home=str(spark_home), **kw)
     return make
 

@@ -3,8 +3,9 @@ container env and connect.conf); a thin client (pyspark-client, no JVM) that run
 job and a Parquet round trip through the store; the shipped spark-connect notebook top to bottom
 against it; the server's event log in the store once the server is stopped as Kubernetes stops
 a pod (SIGTERM to its first process only), and the History Server listing it with the sessions'
-jobs. With a wrong secret key the server exits with the store's 403; with no server, the
-notebook's first cell says so at once (the client itself would retry for minutes)."""
+jobs. With a wrong secret key the server exits with the store's 403, with no key at all naming
+the missing credentials; with no server, the notebook's first cell says so at once (the client
+itself would retry for minutes)."""
 from __future__ import annotations
 
 import os
@@ -47,11 +48,12 @@ def connect_render(render):
     return deployment["spec"]["template"]["spec"]["containers"][0], files
 
 
-def start_connect_server(procs, render, connect_render, local_factory, work: Path, name: str, secret: str | None = None):
+def start_connect_server(procs, render, connect_render, local_factory, work: Path, name: str, secret: str | None = None,
+                         access_key: str | None = None):
     """The server with its container's command and env; its ConfigMap's files in a local folder."""
     container, files = connect_render
     port = harness.free_port()
-    local = local_factory(MAIN_BUCKET, secret=secret, connect_port=port,
+    local = local_factory(MAIN_BUCKET, secret=secret, access_key=access_key, connect_port=port,
                           driver_port=harness.free_port(), block_manager_port=harness.free_port())
     conf_dir = work / f"conf-{name}"
     conf_dir.mkdir()
@@ -158,6 +160,19 @@ def test_wrong_secret_key_stops_the_server_with_the_403(procs, render, connect_r
     finally:
         procs.stop(server)
     OBSERVED["Spark Connect server, wrong secret"] = outcome(server, exited) + (first_line_with(text, want["text"][:30]) or harness.tail(text, 5))
+    assert_failed_as_promised(server, want, exited, text)
+
+
+def test_missing_keys_stop_the_server_naming_them(procs, render, connect_render, local_factory, main_bucket, work):
+    """No key at all (the store's Secret left empty): the server exits at start, saying no credentials were found."""
+    _, prefix = main_bucket
+    server, _ = start_connect_server(procs, render, connect_render, local_factory, work, "connect-no-keys", secret="", access_key="")
+    want = harness.expected_error("connectServerNoCredentials", dir=f"s3a://{MAIN_BUCKET}/{prefix.rstrip('/')}")
+    try:
+        exited, text = run_until_failure(server, want["text"], BAD_INPUT_BOUND)
+    finally:
+        procs.stop(server)
+    OBSERVED["Spark Connect server, no keys"] = outcome(server, exited) + (first_line_with(text, want["text"][:30]) or harness.tail(text, 5))
     assert_failed_as_promised(server, want, exited, text)
 
 
